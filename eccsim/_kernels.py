@@ -1,0 +1,200 @@
+"""Numba kernels over arrays only (no Python objects). Private: call them through
+:mod:`eccsim.codec`, :mod:`eccsim.injection` and :mod:`eccsim.analysis`, which validate inputs.
+
+Array conventions (see :mod:`eccsim.bits`): ``data`` is ``(N, W)`` uint64, ``check`` is ``(N,)``
+unsigned, ``masks`` is ``(r, W)`` uint64, ``table`` is the ``2**r`` int32 action table of
+:mod:`eccsim.compile` (-1 clean, -2 DUE, p >= 0 apply correction pattern p).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import config, njit, types
+from numba.extending import intrinsic
+
+from .outcomes import CE, DUE, NO_ERROR, SDC_MISCORRECTED, SDC_UNDETECTED
+
+STATUS_CLEAN = -1
+STATUS_DUE = -2
+
+if config.DISABLE_JIT:  # pure-Python fallback keeps NUMBA_DISABLE_JIT=1 runs working
+
+    def _popcnt64(x):
+        return np.uint64(int(x).bit_count())
+
+else:
+
+    @intrinsic
+    def _popcnt64(typingctx, x):
+        """Population count of a uint64 via ``llvm.ctpop`` (vectorizes to vpopcntq)."""
+        if x != types.uint64:
+            return None
+        sig = types.uint64(types.uint64)
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+
+            fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
+            return builder.call(fn, [args[0]])
+
+        return sig, codegen
+
+
+_ONE = np.uint64(1)
+
+
+@njit(cache=True, inline="always")
+def _check_of_row(data, i, masks):
+    """Check bits (uint64) that the code assigns to data row i."""
+    r, W = masks.shape
+    c = np.uint64(0)
+    for j in range(r):
+        acc = np.uint64(0)
+        for w in range(W):
+            acc += _popcnt64(data[i, w] & masks[j, w])
+        c |= (acc & _ONE) << np.uint64(j)
+    return c
+
+
+@njit(cache=True)
+def _encode(data, masks, out):
+    """out[i] = check bits of data[i] (generic width)."""
+    for i in range(data.shape[0]):
+        out[i] = _check_of_row(data, i, masks)
+
+
+@njit(cache=True)
+def _encode_w1(data, masks, out):
+    """out[i] = check bits of data[i] for codes with k <= 64 (1-D data)."""
+    r = masks.shape[0]
+    for i in range(data.shape[0]):
+        d = data[i]
+        c = np.uint64(0)
+        for j in range(r):
+            c |= (_popcnt64(d & masks[j, 0]) & _ONE) << np.uint64(j)
+        out[i] = c
+
+
+@njit(cache=True)
+def _syndromes(data, check, masks, out):
+    """out[i] = syndrome of codeword (data[i], check[i])."""
+    for i in range(data.shape[0]):
+        out[i] = _check_of_row(data, i, masks) ^ np.uint64(check[i])
+
+
+@njit(cache=True)
+def _decode(data, check, masks, table, pat_data, pat_check, out_data, out_check, status):
+    """Out-of-place decode: corrected copies in out_data/out_check and a per-word status
+    (-1 clean, -2 detected-uncorrectable, p >= 0 corrected with pattern p)."""
+    W = data.shape[1]
+    for i in range(data.shape[0]):
+        s = _check_of_row(data, i, masks) ^ np.uint64(check[i])
+        for w in range(W):
+            out_data[i, w] = data[i, w]
+        out_check[i] = check[i]
+        if s == 0:
+            status[i] = STATUS_CLEAN
+            continue
+        a = table[s]
+        status[i] = a
+        if a >= 0:
+            for w in range(W):
+                out_data[i, w] ^= pat_data[a, w]
+            out_check[i] = np.uint64(check[i]) ^ pat_check[a]
+
+
+@njit(cache=True)
+def _scrub(data, check, masks, table, pat_data, pat_check, counts):
+    """In-place scrub: correct what the code can; counts += [clean, corrected, DUE]."""
+    W = data.shape[1]
+    for i in range(data.shape[0]):
+        s = _check_of_row(data, i, masks) ^ np.uint64(check[i])
+        if s == 0:
+            counts[0] += 1
+            continue
+        a = table[s]
+        if a < 0:
+            counts[2] += 1
+        else:
+            counts[1] += 1
+            for w in range(W):
+                data[i, w] ^= pat_data[a, w]
+            check[i] = np.uint64(check[i]) ^ pat_check[a]
+
+
+@njit(cache=True, inline="always")
+def _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check):
+    """Outcome of reading (rd[i], rc[i]) when (od[i], oc[i]) was written."""
+    W = od.shape[1]
+    same = np.uint64(rc[i]) == np.uint64(oc[i])
+    for w in range(W):
+        if rd[i, w] != od[i, w]:
+            same = False
+    if same:
+        return NO_ERROR
+    s = _check_of_row(rd, i, masks) ^ np.uint64(rc[i])
+    if s == 0:
+        return SDC_UNDETECTED
+    a = table[s]
+    if a < 0:
+        return DUE
+    ok = (np.uint64(rc[i]) ^ pat_check[a]) == np.uint64(oc[i])
+    for w in range(W):
+        if (rd[i, w] ^ pat_data[a, w]) != od[i, w]:
+            ok = False
+    return CE if ok else SDC_MISCORRECTED
+
+
+@njit(cache=True)
+def _classify(od, oc, rd, rc, masks, table, pat_data, pat_check, out):
+    """out[i] = outcome code of reading (rd[i], rc[i]) after writing (od[i], oc[i])."""
+    for i in range(od.shape[0]):
+        out[i] = _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check)
+
+
+@njit(cache=True)
+def _enumerate_k_bits(od, oc, n, k, kbits, masks, table, pat_data, pat_check, counts):
+    """Flip every kbits-subset of the n codeword bits of (od[0], oc[0]), decode, classify;
+    counts[outcome] += 1. Bits < k are data bits, bits >= k check bits."""
+    W = od.shape[1]
+    rd = np.empty((1, W), dtype=np.uint64)
+    rc = np.empty(1, dtype=np.uint64)
+    oc64 = np.empty(1, dtype=np.uint64)
+    oc64[0] = np.uint64(oc[0])
+    idx = np.arange(kbits)
+    if kbits > n:
+        return
+    while True:
+        for w in range(W):
+            rd[0, w] = od[0, w]
+        rc[0] = oc64[0]
+        for t in range(kbits):
+            b = idx[t]
+            if b < k:
+                rd[0, b // 64] ^= _ONE << np.uint64(b % 64)
+            else:
+                rc[0] ^= _ONE << np.uint64(b - k)
+        counts[_classify_row(od, oc64, rd, rc, 0, masks, table, pat_data, pat_check)] += 1
+        # next combination in lexicographic order
+        t = kbits - 1
+        while t >= 0 and idx[t] == n - kbits + t:
+            t -= 1
+        if t < 0:
+            return
+        idx[t] += 1
+        for u in range(t + 1, kbits):
+            idx[u] = idx[u - 1] + 1
+
+
+@njit(cache=True)
+def _subset_syndrome_counts(columns, max_w, nsyn):
+    """out[w, s] = number of w-subsets of ``columns`` whose XOR is s (w <= max_w), int64."""
+    out = np.zeros((max_w + 1, nsyn), dtype=np.int64)
+    out[0, 0] = 1
+    for i in range(columns.shape[0]):
+        col = np.int64(columns[i])
+        top = min(max_w, i + 1)
+        for w in range(top, 0, -1):
+            for s in range(nsyn):
+                out[w, s] += out[w - 1, s ^ col]
+    return out

@@ -1,0 +1,178 @@
+"""Encode, decode and scrub arrays of words with any :class:`~eccsim.codes.LinearCode`.
+
+These are the public, validating wrappers around the numba kernels in :mod:`eccsim._kernels`.
+Bit order and array shapes follow :mod:`eccsim.bits`: data is uint64 ``(N,)`` for k <= 64 or
+``(N, W)`` for wider codes; check bits are one integer of ``code.check_dtype`` per word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _kernels as K
+from .codes import LinearCode, get_code
+from .compile import CLEAN, DUE, CompiledCode, compile_code
+
+STATUS_CLEAN = CLEAN
+STATUS_DUE = DUE
+
+
+class InputError(ValueError):
+    """An array argument has the wrong dtype, shape or layout; the message says what was expected."""
+
+
+def _code(code) -> CompiledCode:
+    return compile_code(get_code(code))
+
+
+def _data_2d(cc: CompiledCode, data, name: str = "data") -> np.ndarray:
+    """Validate ``data`` and return a 2-D (N, W) view without copying."""
+    if not isinstance(data, np.ndarray):
+        raise InputError(f"{name} must be a numpy array of uint64, got {type(data).__name__}")
+    if data.dtype != np.uint64:
+        raise InputError(
+            f"{name} must have dtype uint64 (64 data bits per word, bit 0 = LSB), got {data.dtype}"
+        )
+    W = cc.words
+    if data.ndim == 1 and W == 1:
+        arr = data.reshape(-1, 1)
+    elif data.ndim == 2 and data.shape[1] == W:
+        arr = data
+    else:
+        want = "(N,) or (N, 1)" if W == 1 else f"(N, {W})"
+        raise InputError(
+            f"{name} for code {cc.code.name!r} (k={cc.k} data bits) must have shape {want}, "
+            f"got {data.shape}"
+        )
+    if not arr.flags.c_contiguous:
+        raise InputError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
+    if cc.k % 64:
+        top = arr[:, -1] >> np.uint64(cc.k % 64)
+        if top.any():
+            i = int(np.flatnonzero(top)[0])
+            raise InputError(
+                f"{name}[{i}] has bits set at or above bit k={cc.k}; the code has only {cc.k} data bits"
+            )
+    return arr
+
+
+def _check_1d(cc: CompiledCode, check, n: int, name: str = "check") -> np.ndarray:
+    if not isinstance(check, np.ndarray):
+        raise InputError(f"{name} must be a numpy array of {cc.check_dtype}, got {type(check).__name__}")
+    if check.dtype != cc.check_dtype:
+        raise InputError(
+            f"{name} for code {cc.code.name!r} (r={cc.r} check bits) must have dtype "
+            f"{cc.check_dtype}, got {check.dtype}"
+        )
+    if check.shape != (n,):
+        raise InputError(f"{name} must have shape ({n},) to match data, got {check.shape}")
+    if not check.flags.c_contiguous:
+        raise InputError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
+    if cc.r < check.dtype.itemsize * 8 and (check >> cc.r).any():
+        i = int(np.flatnonzero(check >> cc.r)[0])
+        raise InputError(f"{name}[{i}] has bits set at or above bit r={cc.r}")
+    return check
+
+
+def encode(code: LinearCode | str, data: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Check bits of each data word: ``check[i]`` bit j = parity(data[i] AND mask j).
+
+    Wraps ``_kernels._encode_w1`` (k <= 64) or ``_kernels._encode``. Returns ``out`` (allocated
+    with ``code.check_dtype`` when not given)."""
+    cc = _code(code)
+    d = _data_2d(cc, data)
+    if out is None:
+        out = np.empty(d.shape[0], dtype=cc.check_dtype)
+    else:
+        if not isinstance(out, np.ndarray) or out.dtype != cc.check_dtype or out.shape != (d.shape[0],):
+            raise InputError(f"out must be a ({d.shape[0]},) array of {cc.check_dtype}")
+        if not out.flags.c_contiguous or not out.flags.writeable:
+            raise InputError("out must be C-contiguous and writeable")
+    if cc.words == 1:
+        K._encode_w1(d.reshape(-1), cc.masks, out)
+    else:
+        K._encode(d, cc.masks, out)
+    return out
+
+
+def syndromes(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> np.ndarray:
+    """Syndrome of each codeword as uint64 (0 = consistent). Wraps ``_kernels._syndromes``."""
+    cc = _code(code)
+    d = _data_2d(cc, data)
+    c = _check_1d(cc, check, d.shape[0])
+    out = np.empty(d.shape[0], dtype=np.uint64)
+    K._syndromes(d, c, cc.masks, out)
+    return out
+
+
+class Decoded(NamedTuple):
+    """Result of :func:`decode`: corrected data and check bits, and a per-word status.
+
+    ``status[i]`` is ``STATUS_CLEAN`` (-1), ``STATUS_DUE`` (-2, detected uncorrectable), or the
+    index p >= 0 of the correction pattern applied — for single-error-correcting codes, the
+    corrected codeword bit position (data bits 0..k-1, check bit j at k + j)."""
+
+    data: np.ndarray
+    check: np.ndarray
+    status: np.ndarray
+
+
+def decode(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> Decoded:
+    """Decode codewords out of place. Wraps ``_kernels._decode``; inputs are not modified."""
+    cc = _code(code)
+    d = _data_2d(cc, data)
+    c = _check_1d(cc, check, d.shape[0])
+    table = cc.require_table()
+    out_d = np.empty_like(d)
+    out_c = np.empty_like(c)
+    status = np.empty(d.shape[0], dtype=np.int32)
+    K._decode(d, c, cc.masks, table, cc.pat_data, cc.pat_check, out_d, out_c, status)
+    return Decoded(out_d.reshape(data.shape), out_c, status)
+
+
+@dataclass(frozen=True)
+class ScrubCounts:
+    """Words found clean, corrected and detected-uncorrectable by one scrub pass."""
+
+    clean: int
+    corrected: int
+    uncorrectable: int
+
+
+def scrub(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> ScrubCounts:
+    """Check and correct codewords in place (like a memory controller's patrol scrubber).
+
+    Words with a correctable syndrome are fixed; uncorrectable ones are left as they are and
+    counted. Wraps ``_kernels._scrub``."""
+    cc = _code(code)
+    d = _data_2d(cc, data)
+    c = _check_1d(cc, check, d.shape[0])
+    if not (d.flags.writeable and c.flags.writeable):
+        raise InputError("scrub works in place: data and check must be writeable")
+    counts = np.zeros(3, dtype=np.int64)
+    K._scrub(d, c, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, counts)
+    return ScrubCounts(int(counts[0]), int(counts[1]), int(counts[2]))
+
+
+def classify(
+    code: LinearCode | str,
+    written_data: np.ndarray,
+    written_check: np.ndarray,
+    read_data: np.ndarray,
+    read_check: np.ndarray,
+) -> np.ndarray:
+    """Outcome code (see :mod:`eccsim.outcomes`) of decoding each read word against what was
+    written. Wraps ``_kernels._classify``."""
+    cc = _code(code)
+    od = _data_2d(cc, written_data, "written_data")
+    oc = _check_1d(cc, written_check, od.shape[0], "written_check")
+    rd = _data_2d(cc, read_data, "read_data")
+    rc = _check_1d(cc, read_check, od.shape[0], "read_check")
+    if rd.shape != od.shape:
+        raise InputError(f"read_data shape {read_data.shape} differs from written_data {written_data.shape}")
+    out = np.empty(od.shape[0], dtype=np.int8)
+    K._classify(od, oc, rd, rc, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out)
+    return out

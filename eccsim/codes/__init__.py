@@ -1,0 +1,20 @@
+"""Error-correcting codes as data: each family builds a :class:`LinearCode` from its H matrix."""
+
+from .catalogue import code_names, get_code
+from .files import load_code
+from .hamming import hamming_sec, hamming_secded
+from .hsiao import hsiao_secded
+from .linear import CodeError, LinearCode
+from .parity import parity_byte
+
+__all__ = [
+    "CodeError",
+    "LinearCode",
+    "code_names",
+    "get_code",
+    "hamming_sec",
+    "hamming_secded",
+    "hsiao_secded",
+    "load_code",
+    "parity_byte",
+]

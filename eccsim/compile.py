@@ -1,0 +1,95 @@
+"""Derive the fast tables of a code, in one place: encoder masks, syndrome -> action table,
+correction patterns. Kernels take only these arrays, so any :class:`LinearCode` runs on them.
+
+The action table has ``2**r`` int32 entries, indexed by syndrome:
+
+* ``CLEAN`` (-1) at syndrome 0,
+* ``DUE`` (-2) where the decoder gives up (detected, uncorrectable),
+* ``p >= 0``: flip correction pattern ``p`` (for single-bit correction, ``p`` is the bit position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .bits import check_dtype, data_words
+from .codes.linear import CodeError, LinearCode
+
+CLEAN = -1
+DUE = -2
+MAX_TABLE_BITS = 22
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledCode:
+    """Arrays derived from a code for the kernels. Build with :func:`compile_code`."""
+
+    code: LinearCode
+    n: int
+    k: int
+    r: int
+    words: int
+    check_dtype: np.dtype
+    masks: np.ndarray  # (r, W) uint64: check bit j = parity(data & masks[j])
+    columns: np.ndarray  # (n,) uint64: syndrome of a flip in codeword bit b
+    table: np.ndarray | None  # (2**r,) int32 action per syndrome, None if r too large
+    pat_data: np.ndarray  # (P, W) uint64 data part of correction pattern p
+    pat_check: np.ndarray  # (P,) uint64 check part of correction pattern p
+    pat_weight: np.ndarray  # (P,) int64 number of bits in pattern p
+
+    def require_table(self) -> np.ndarray:
+        """The action table, or a clear error when the code has too many check bits for one."""
+        if self.table is None:
+            raise CodeError(
+                f"code {self.code.name!r} has r={self.r} check bits; table decoding supports "
+                f"r <= {MAX_TABLE_BITS} (a 2**r-entry syndrome table)"
+            )
+        return self.table
+
+
+@lru_cache(maxsize=64)
+def compile_code(code: LinearCode) -> CompiledCode:
+    """Derive (and cache) the kernel tables of ``code``."""
+    n, k, r = code.n, code.k, code.r
+    W = data_words(k)
+    P = len(code.correctable)
+    pat_data = np.zeros((max(P, 1), W), dtype=np.uint64)
+    pat_check = np.zeros(max(P, 1), dtype=np.uint64)
+    pat_weight = np.zeros(max(P, 1), dtype=np.int64)
+    for p, bits in enumerate(code.correctable):
+        for b in bits:
+            if b < k:
+                pat_data[p, b // 64] ^= np.uint64(1) << np.uint64(b % 64)
+            else:
+                pat_check[p] ^= np.uint64(1) << np.uint64(b - k)
+        pat_weight[p] = len(bits)
+    table = None
+    if r <= MAX_TABLE_BITS:
+        table = np.full(1 << r, DUE, dtype=np.int32)
+        table[0] = CLEAN
+        for p, bits in enumerate(code.correctable):
+            table[code.syndrome_of(bits)] = p
+        table.setflags(write=False)
+    for a in (pat_data, pat_check, pat_weight):
+        a.setflags(write=False)
+    masks = np.ascontiguousarray(code.check_masks)
+    masks.setflags(write=False)
+    cols = code.columns.copy()
+    cols.setflags(write=False)
+    return CompiledCode(
+        code=code,
+        n=n,
+        k=k,
+        r=r,
+        words=W,
+        check_dtype=check_dtype(r),
+        masks=masks,
+        columns=cols,
+        table=table,
+        pat_data=pat_data,
+        pat_check=pat_check,
+        pat_weight=pat_weight,
+    )
