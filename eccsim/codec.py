@@ -61,7 +61,9 @@ def _data_2d(cc: CompiledCode, data, name: str = "data") -> np.ndarray:
 
 def _check_1d(cc: CompiledCode, check, n: int, name: str = "check") -> np.ndarray:
     if not isinstance(check, np.ndarray):
-        raise InputError(f"{name} must be a numpy array of {cc.check_dtype}, got {type(check).__name__}")
+        raise InputError(
+            f"{name} must be a numpy array of {cc.check_dtype}, got {type(check).__name__}"
+        )
     if check.dtype != cc.check_dtype:
         raise InputError(
             f"{name} for code {cc.code.name!r} (r={cc.r} check bits) must have dtype "
@@ -87,7 +89,11 @@ def encode(code: LinearCode | str, data: np.ndarray, out: np.ndarray | None = No
     if out is None:
         out = np.empty(d.shape[0], dtype=cc.check_dtype)
     else:
-        if not isinstance(out, np.ndarray) or out.dtype != cc.check_dtype or out.shape != (d.shape[0],):
+        if (
+            not isinstance(out, np.ndarray)
+            or out.dtype != cc.check_dtype
+            or out.shape != (d.shape[0],)
+        ):
             raise InputError(f"out must be a ({d.shape[0]},) array of {cc.check_dtype}")
         if not out.flags.c_contiguous or not out.flags.writeable:
             raise InputError("out must be C-contiguous and writeable")
@@ -172,7 +178,9 @@ def classify(
     rd = _data_2d(cc, read_data, "read_data")
     rc = _check_1d(cc, read_check, od.shape[0], "read_check")
     if rd.shape != od.shape:
-        raise InputError(f"read_data shape {read_data.shape} differs from written_data {written_data.shape}")
+        raise InputError(
+            f"read_data shape {read_data.shape} differs from written_data {written_data.shape}"
+        )
     out = np.empty(od.shape[0], dtype=np.int8)
     K._classify(od, oc, rd, rc, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out)
     return out

@@ -347,7 +347,9 @@ class PinFault(FaultModel):
     def __init__(self, mode: str = FLIP, pin: int | None = None) -> None:
         self.mode = _check_mode(mode)
         self.pin = pin
-        self.name = "pin" + ("" if mode == FLIP else f"-{mode}") + ("" if pin is None else f"[{pin}]")
+        self.name = (
+            "pin" + ("" if mode == FLIP else f"-{mode}") + ("" if pin is None else f"[{pin}]")
+        )
 
     @property
     def data_dependent(self):
@@ -405,12 +407,16 @@ class ChipFault(FaultModel):
 
     site_kind = "chip"
 
-    def __init__(self, mode: str = FLIP, scope: str = "beat", chips: int = 1, chip: int | None = None):
+    def __init__(
+        self, mode: str = FLIP, scope: str = "beat", chips: int = 1, chip: int | None = None
+    ):
         self.mode = _check_mode(mode)
         if scope not in ("beat", "burst"):
             raise FaultError(f"scope={scope!r} is unknown; choose beat or burst")
         if not isinstance(chips, int | np.integer) or chips < 1:
-            raise FaultError(f"chips={chips!r}: the number of failing chips must be an integer >= 1")
+            raise FaultError(
+                f"chips={chips!r}: the number of failing chips must be an integer >= 1"
+            )
         if chip is not None and chips != 1:
             raise FaultError("chip= fixes a single failing chip; use it with chips=1")
         self.scope, self.n_chips, self.chip = scope, int(chips), chip
@@ -557,7 +563,10 @@ class Combined(FaultModel):
 
 def _take(p: FaultPatterns, idx: np.ndarray) -> FaultPatterns:
     return FaultPatterns(
-        *(None if getattr(p, f) is None else getattr(p, f)[idx] for f in FaultPatterns.__dataclass_fields__)
+        *(
+            None if getattr(p, f) is None else getattr(p, f)[idx]
+            for f in FaultPatterns.__dataclass_fields__
+        )
     )
 
 

@@ -149,7 +149,9 @@ def _line_data(data, geom, W, m, start, seed, block, rng=None):
         return np.ascontiguousarray(data[idx])
     if rng is None:
         rng = block_rng(seed, block)
-    d = rng.integers(0, np.iinfo(np.uint64).max, size=(m, geom.slots, W), dtype=np.uint64, endpoint=True)
+    d = rng.integers(
+        0, np.iinfo(np.uint64).max, size=(m, geom.slots, W), dtype=np.uint64, endpoint=True
+    )
     if geom.k % 64:
         d[..., -1] &= np.uint64((1 << (geom.k % 64)) - 1)
     return d
@@ -157,5 +159,8 @@ def _line_data(data, geom, W, m, start, seed, block, rng=None):
 
 def _slice(p: FaultPatterns, sl: slice) -> FaultPatterns:
     return FaultPatterns(
-        *(None if getattr(p, f) is None else getattr(p, f)[sl] for f in FaultPatterns.__dataclass_fields__)
+        *(
+            None if getattr(p, f) is None else getattr(p, f)[sl]
+            for f in FaultPatterns.__dataclass_fields__
+        )
     )

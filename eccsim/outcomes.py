@@ -115,7 +115,10 @@ class OutcomeCounts:
 
     def fractions(self) -> dict[str, float]:
         t = self.total
-        return {lab: (int(v) / t if t else 0.0) for lab, v in zip(OUTCOME_LABELS, self.counts, strict=True)}
+        return {
+            lab: (int(v) / t if t else 0.0)
+            for lab, v in zip(OUTCOME_LABELS, self.counts, strict=True)
+        }
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items())

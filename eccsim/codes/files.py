@@ -30,7 +30,9 @@ def _parse_int(tok: str, where: str) -> int:
     try:
         return int(tok, 0)
     except ValueError:
-        raise CodeError(f"{where}: {tok!r} is neither a row of 0/1 digits nor an integer mask") from None
+        raise CodeError(
+            f"{where}: {tok!r} is neither a row of 0/1 digits nor an integer mask"
+        ) from None
 
 
 def load_code(path: str | Path, *, k: int | None = None, decoder: str | None = None) -> LinearCode:
@@ -71,13 +73,13 @@ def _from_json(text: str, p: Path, k: int | None, decoder: str | None) -> Linear
     name = str(obj.get("name", p.stem))
     dec = decoder or obj.get("decoder", "sec")
     if "H" in obj:
-        return LinearCode(
-            obj["H"], name=name, decoder=dec, correctable=obj.get("correctable")
-        )
+        return LinearCode(obj["H"], name=name, decoder=dec, correctable=obj.get("correctable"))
     masks = obj["masks"]
     if not isinstance(masks, list):
         raise CodeError(f'{p}: "masks" must be a list of integers or hex strings')
-    ints = [_parse_int(m, f"{p}: masks[{i}]") if isinstance(m, str) else m for i, m in enumerate(masks)]
+    ints = [
+        _parse_int(m, f"{p}: masks[{i}]") if isinstance(m, str) else m for i, m in enumerate(masks)
+    ]
     return LinearCode.from_check_masks(ints, k or int(obj.get("k", 64)), name=name, decoder=dec)
 
 
@@ -93,7 +95,9 @@ def _from_text(text: str, p: Path, k: int | None, decoder: str | None) -> Linear
         rows = [[int(c) for c in re.sub(r"[\s,;]", "", line)] for _, line in lines]
         widths = {len(r) for r in rows}
         if len(widths) != 1:
-            lineno = next(ln for (ln, _), r in zip(lines, rows, strict=True) if len(r) != len(rows[0]))
+            lineno = next(
+                ln for (ln, _), r in zip(lines, rows, strict=True) if len(r) != len(rows[0])
+            )
             raise CodeError(
                 f"{p}: line {lineno} has a different number of bits than line {lines[0][0]} "
                 f"(rows of H must all have n = {len(rows[0])} entries)"

@@ -97,7 +97,9 @@ class LinearCode:
             if 0 in syn:
                 raise CodeError("a correctable pattern has syndrome 0 (it is a codeword)")
             if len(set(syn)) != len(syn):
-                raise CodeError("two correctable patterns share a syndrome; the decoder is ambiguous")
+                raise CodeError(
+                    "two correctable patterns share a syndrome; the decoder is ambiguous"
+                )
         self.correctable: tuple[tuple[int, ...], ...] = patterns
 
     # ----- the matrix and what follows from it -------------------------------------------------
@@ -267,7 +269,9 @@ class LinearCode:
         try:
             bits = tuple(sorted({int(b) for b in p}))
         except (TypeError, ValueError):
-            raise CodeError(f"correctable pattern {p!r} is not a sequence of bit positions") from None
+            raise CodeError(
+                f"correctable pattern {p!r} is not a sequence of bit positions"
+            ) from None
         if not bits or bits[0] < 0 or bits[-1] >= self.n:
             raise CodeError(f"correctable pattern {p!r}: bit positions must lie in 0..{self.n - 1}")
         return bits
