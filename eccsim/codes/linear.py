@@ -256,7 +256,7 @@ class LinearCode:
                 f"H column {int(zero[0])} is all zeros: an error in that bit is invisible, so "
                 'the code cannot be single-error-correcting (use decoder="detect")'
             )
-        uniq, first, counts = np.unique(cols, return_index=True, return_counts=True)
+        uniq, counts = np.unique(cols, return_counts=True)
         if (counts > 1).any():
             s = uniq[counts > 1][0]
             dup = np.nonzero(cols == s)[0][:2]
