@@ -28,6 +28,7 @@ from .module import ModuleGeometry
 MAX_ENUMERATION = 20_000_000
 FLIP, STUCK0, STUCK1 = "flip", "stuck-at-0", "stuck-at-1"
 MODES = (FLIP, STUCK0, STUCK1)
+_MODE_SUFFIX = {FLIP: "", STUCK0: "-stuck-0", STUCK1: "-stuck-1"}
 
 
 class FaultError(ValueError):
@@ -252,7 +253,7 @@ class RandomBits(FaultModel):
         if not isinstance(count, int | np.integer) or count < 1:
             raise FaultError(f"count={count!r}: the number of flipped bits must be an integer >= 1")
         self.bit_count = int(count)
-        self.name = f"{count}-bit"
+        self.name = f"bits:{count}"
 
     def _validate(self, geom):
         if self.bit_count > geom.n:
@@ -289,7 +290,7 @@ class Burst(FaultModel):
         if not isinstance(length, int | np.integer) or length < 1:
             raise FaultError(f"length={length!r}: a burst length must be an integer >= 1")
         self.length, self.solid = int(length), bool(solid)
-        self.name = f"burst-{length}" + ("" if solid else "-random")
+        self.name = f"burst:{length}" if solid else f"burst-random:{length}"
 
     def _validate(self, geom):
         if self.length > geom.n:
@@ -347,9 +348,7 @@ class PinFault(FaultModel):
     def __init__(self, mode: str = FLIP, pin: int | None = None) -> None:
         self.mode = _check_mode(mode)
         self.pin = pin
-        self.name = (
-            "pin" + ("" if mode == FLIP else f"-{mode}") + ("" if pin is None else f"[{pin}]")
-        )
+        self.name = "pin" + _MODE_SUFFIX[mode] + ("" if pin is None else f"[{pin}]")
 
     @property
     def data_dependent(self):
@@ -420,12 +419,12 @@ class ChipFault(FaultModel):
         if chip is not None and chips != 1:
             raise FaultError("chip= fixes a single failing chip; use it with chips=1")
         self.scope, self.n_chips, self.chip = scope, int(chips), chip
-        parts = ["chip" if chips == 1 else f"{chips}-chip"]
-        if mode != FLIP:
-            parts.append(mode)
-        elif scope == "burst":
-            parts.append("burst")
-        self.name = "-".join(parts) + ("" if chip is None else f"[{chip}]")
+        if chips > 1:
+            base = f"chips:{chips}" if mode == FLIP and scope == "beat" else f"chips{chips}"
+        else:
+            base = "chip"
+        suffix = _MODE_SUFFIX[mode] if mode != FLIP else ("-burst" if scope == "burst" else "")
+        self.name = base + suffix + ("" if chip is None else f"[{chip}]")
 
     @property
     def data_dependent(self):
@@ -578,6 +577,8 @@ _NAMED = {
     "bits": ("K distinct random bits flip in a codeword (bits:K, default 2)",
              lambda a: RandomBits(int(a or 2))),
     "burst": ("L adjacent codeword bits flip (burst:L, default 4)", lambda a: Burst(int(a or 4))),
+    "burst-random": ("burst of L bits: both ends flip, those between at random (burst-random:L)",
+                     lambda a: Burst(int(a or 4), solid=False)),
     "pin": ("one DQ pin flips in a random non-empty set of beats", lambda a: PinFault(FLIP)),
     "pin-stuck-0": ("one DQ pin stuck at 0 for the whole burst", lambda a: PinFault(STUCK0)),
     "pin-stuck-1": ("one DQ pin stuck at 1 for the whole burst", lambda a: PinFault(STUCK1)),
