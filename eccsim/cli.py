@@ -142,6 +142,99 @@ def cmd_inject(args) -> int:
     return 0
 
 
+def _split(values):
+    out = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def cmd_campaign(args) -> int:
+    from .campaign import CampaignSpec, StopRule, format_table, run_campaign
+    from .plots import plot_outcomes, plot_sites
+
+    if args.spec:
+        spec = CampaignSpec.from_toml(args.spec)
+    else:
+        spec = CampaignSpec()
+    over = {}
+    if args.codes:
+        over["codes"] = tuple(_split(args.codes))
+    if args.faults:
+        over["faults"] = tuple(_split(args.faults))
+    if args.data:
+        over["data"] = tuple(_split(args.data))
+    for name in ("module", "mode", "trials", "seed", "chunk"):
+        v = getattr(args, name)
+        if v is not None:
+            over[name] = v
+    if args.stop_events is not None or args.stop_rel_ci is not None:
+        over["stop"] = StopRule(args.stop_outcome, args.stop_events or 0, args.stop_rel_ci)
+    if over:
+        d = spec.to_dict()
+        d.update(over)
+        if isinstance(d.get("stop"), dict):
+            d["stop"] = StopRule(**d["stop"])
+        spec = CampaignSpec.from_dict(d, where="options")
+    t0 = time.perf_counter()
+    res = run_campaign(spec, args.out, resume=args.resume, force=args.force, workers=args.workers,
+                       progress=False if args.quiet else None)  # fmt: skip
+    dt = time.perf_counter() - t0
+    print(format_table(res))
+    figs = [plot_outcomes(res, f"{args.out}/outcomes.png")]
+    if any(j.site_kind for j in res.jobs):
+        figs.append(plot_sites(res, f"{args.out}/chips.png"))
+    pats = sum(j.patterns for j in res.jobs)
+    print(f"\n{pats} fault patterns in {dt:.1f} s ({pats / dt:,.0f} patterns/s, "
+          f"{res.meta['workers']} workers), seed {spec.seed}")  # fmt: skip
+    print(
+        f"results: {args.out}/results.csv, {args.out}/results.json; figures: "
+        + ", ".join(str(f) for f in figs)
+    )
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from .ber import SWEEP_FIELDS, sweep_ber
+    from .plots import plot_ber
+    from .results import save_results
+
+    codes = _split(args.codes) or ["hamming-secded", "hsiao-secded"]
+    bers = [float(x) for x in _split(args.ber)] if args.ber else [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+    from pathlib import Path
+
+    out = Path(args.out)
+    if (out / "results.json").exists() and not args.force:
+        raise UsageError(f"eccsim sweep-ber: {out}/results.json exists; use --force to overwrite")
+    res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed)
+    save_results(out, res, SWEEP_FIELDS)
+    fig = plot_ber(res, out / "ber.png")
+    print(f"{'code':<16} {'BER':>8} {'level':<5} {'outcome':<4} {'simulated':>10} "
+          f"{'95% CI':>23} {'exact':>10}")  # fmt: skip
+    for p in res.rows:
+        print(f"{p['code']:<16} {p['ber']:>8.0e} {p['level']:<5} {p['outcome']:<4} {p['rate']:>10.3e} "
+              f"[{p['ci_low']:.3e}, {p['ci_high']:.3e}] {p['exact']:>10.3e}")  # fmt: skip
+    print(f"results: {out}/results.csv, {out}/results.json; figure: {fig}")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from .plots import plot_ber, plot_outcomes, plot_sites
+    from .results import load_results
+
+    res = load_results(args.results)
+    kind = args.kind
+    if kind == "auto":
+        kind = "ber" if res.kind == "ber-sweep" else "outcomes"
+    fn = {"outcomes": plot_outcomes, "sites": plot_sites, "ber": plot_ber}[kind]
+    if kind == "ber" and res.kind != "ber-sweep":
+        raise UsageError("eccsim plot: --kind ber needs the results of eccsim sweep-ber")
+    if kind != "ber" and res.kind == "ber-sweep":
+        raise UsageError(f"eccsim plot: --kind {kind} needs campaign results, not a BER sweep")
+    print(fn(res, args.output, level=args.level) if kind != "sites" else fn(res, args.output))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="eccsim", description="ECC memory simulator and test bench")
     from . import __version__
@@ -173,6 +266,46 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--trials", type=_positive_int, help="random patterns (default: exhaustive)")
     s.add_argument("--seed", type=_nonneg_int, default=0)
     s.set_defaults(func=cmd_inject)
+
+    s = sub.add_parser(
+        "campaign", help="run a fault-injection campaign (no arguments: the main job)"
+    )
+    s.add_argument("spec", nargs="?", help="campaign spec (.toml with a [campaign] table)")
+    s.add_argument("--codes", action="append", help="comma-separated code names or files")
+    s.add_argument("--faults", action="append", help="comma-separated fault names")
+    s.add_argument("--data", action="append", help="random, zeros, ones, checkerboard or FILE.npy")
+    s.add_argument("--module", help="module preset")
+    s.add_argument("--mode", choices=("auto", "exhaustive", "monte-carlo"))
+    s.add_argument("--trials", type=_positive_int, help="Monte Carlo trials per job")
+    s.add_argument("--seed", type=_nonneg_int)
+    s.add_argument("--chunk", type=_positive_int, help="trials per checkpointed chunk (x4096)")
+    s.add_argument("--stop-outcome", default="sdc", help="outcome the stop rule watches (sdc)")
+    s.add_argument("--stop-events", type=_nonneg_int, help="stop once it has this many events")
+    s.add_argument("--stop-rel-ci", type=float, help="... and its relative CI half-width <= this")
+    s.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    s.add_argument("--out", default="eccsim-results", help="results folder (eccsim-results)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="continue an interrupted campaign")
+    g.add_argument("--force", action="store_true", help="overwrite existing results")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_campaign)
+
+    s = sub.add_parser("sweep-ber", help="outcome rates vs raw bit error rate, simulated and exact")
+    s.add_argument("--codes", action="append", help="codes (default hamming-secded,hsiao-secded)")
+    s.add_argument("--module", default="x8-ecc-dimm")
+    s.add_argument("--ber", action="append", help="comma-separated rates (default 1e-6..1e-2)")
+    s.add_argument("--trials", type=_positive_int, default=100_000, help="trials per point")
+    s.add_argument("--seed", type=_nonneg_int, default=0)
+    s.add_argument("--out", default="eccsim-sweep", help="results folder (eccsim-sweep)")
+    s.add_argument("--force", action="store_true", help="overwrite existing results")
+    s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("plot", help="plot saved results (results.json or its folder)")
+    s.add_argument("results")
+    s.add_argument("-o", "--output", required=True, help="figure file: .png, .svg or .pdf")
+    s.add_argument("--kind", choices=("auto", "outcomes", "sites", "ber"), default="auto")
+    s.add_argument("--level", choices=("word", "line"), default="word")
+    s.set_defaults(func=cmd_plot)
     return p
 
 

@@ -1,13 +1,16 @@
 """Fault injection: write data into a module's lines, inject fault patterns, read, decode and
 classify every touched codeword. The one public call is :func:`inject`.
 
-Random runs are split into fixed blocks of ``BLOCK`` patterns; block ``i`` draws its data and
-faults from ``SeedSequence(seed, spawn_key=(i,))`` — the i-th child of ``SeedSequence(seed)``
-— so counts depend only on the seed and the number of trials, never on how work is chunked.
+Work is split into blocks of ``BLOCK`` patterns. Random block ``b`` of fault model ``f`` draws
+its data and faults from ``SeedSequence(seed, spawn_key=(stream(f), b))`` — a child of
+``SeedSequence(seed)`` — so counts depend only on the seed and the number of trials, never on
+how blocks are grouped into chunks or workers. The stream depends on the fault model, not the
+code, so every code sees the same data and the same fault patterns (a paired comparison).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +19,7 @@ from . import _kernels as K
 from .bits import data_words
 from .codec import InputError
 from .codes import LinearCode, get_code
-from .compile import compile_code
+from .compile import CompiledCode, compile_code
 from .faults import FaultModel, FaultPatterns, get_fault
 from .module import ModuleGeometry, get_module
 from .outcomes import OutcomeCounts, worst
@@ -48,12 +51,20 @@ class InjectionResult:
         return self
 
 
-def block_rng(seed: int, block: int) -> np.random.Generator:
-    """The generator of random block ``block`` of a run seeded with ``seed``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+def fault_stream(fault: FaultModel) -> int:
+    """Stable stream number of a fault model (CRC-32 of its name)."""
+    return zlib.crc32(fault.name.encode())
 
 
-def _validate_data(data, geom: ModuleGeometry, W: int) -> np.ndarray:
+def block_rng(seed: int, stream: int, block: int) -> np.random.Generator:
+    """Generator of random block ``block`` in stream ``stream`` of a run seeded with ``seed``."""
+    ss = np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block)))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def validate_line_data(data, geom: ModuleGeometry) -> np.ndarray:
+    """Check user line data: uint64 ``(lines, S)`` (k <= 64) or ``(lines, S, W)``."""
+    W = data_words(geom.k)
     if not isinstance(data, np.ndarray) or data.dtype != np.uint64:
         raise InputError("data must be a numpy uint64 array of lines")
     S = geom.slots
@@ -64,11 +75,14 @@ def _validate_data(data, geom: ModuleGeometry, W: int) -> np.ndarray:
             f"data must have shape (lines, {S}) or (lines, {S}, {W}) for {geom.name} "
             f"({S} codewords of {geom.k} data bits per line), got {data.shape}"
         )
+    if geom.k % 64 and (data[..., -1] >> np.uint64(geom.k % 64)).any():
+        raise InputError(f"data has bits set at or above bit k={geom.k}")
     return np.ascontiguousarray(data)
 
 
-def _run_patterns(cc, data, pats: FaultPatterns, site_kind: str):
-    """Encode ``data (m,S,W)``, apply ``pats``, decode and classify; returns (words, lines)."""
+def classify_lines(cc: CompiledCode, data: np.ndarray, pats: FaultPatterns) -> np.ndarray:
+    """Outcome code of every codeword (m, S) after writing ``data (m,S,W)`` and reading it back
+    under ``pats``. Wraps ``_kernels._encode*`` and ``_kernels._classify``."""
     m, S, W = data.shape
     flat = data.reshape(m * S, W)
     check = np.empty(m * S, dtype=cc.check_dtype)
@@ -82,14 +96,72 @@ def _run_patterns(cc, data, pats: FaultPatterns, site_kind: str):
         flat, check, np.ascontiguousarray(rd).reshape(m * S, W), np.ascontiguousarray(rc).ravel(),
         cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out,
     )  # fmt: skip
-    outcomes = out.reshape(m, S)
+    return out.reshape(m, S)
+
+
+def tally(outcomes: np.ndarray, pats: FaultPatterns, site_kind: str):
+    """(word counts, line counts) of a block; see :class:`InjectionResult`."""
     touched = pats.touched
-    sites = np.broadcast_to(pats.site[:, None], (m, S))
     keep_sites = site_kind != ""
+    sites = np.broadcast_to(pats.site[:, None], outcomes.shape)
     words = OutcomeCounts.from_outcomes(outcomes[touched], sites[touched] if keep_sites else None)
     line_outcomes = worst(np.where(touched, outcomes, 0), axis=1)
     lines = OutcomeCounts.from_outcomes(line_outcomes, pats.site if keep_sites else None)
     return words, lines
+
+
+_ENUMERATIONS: dict = {}
+
+
+def _enumeration(fault: FaultModel, geom: ModuleGeometry) -> FaultPatterns:
+    """All patterns of ``fault`` on ``geom``, cached per process (keyed by the canonical name)."""
+    key = (fault.name, geom)
+    if key not in _ENUMERATIONS:
+        if len(_ENUMERATIONS) >= 4:
+            _ENUMERATIONS.pop(next(iter(_ENUMERATIONS)))
+        _ENUMERATIONS[key] = fault.enumerate(geom)
+    return _ENUMERATIONS[key]
+
+
+def n_blocks(count: int) -> int:
+    return (count + BLOCK - 1) // BLOCK
+
+
+def run_blocks(
+    code: LinearCode,
+    geom: ModuleGeometry,
+    fault: FaultModel,
+    *,
+    exhaustive: bool,
+    total: int,
+    blocks: range,
+    data: np.ndarray | None,
+    seed: int,
+) -> InjectionResult:
+    """Run blocks ``blocks`` of a job of ``total`` patterns (exhaustive: pattern indices
+    ``b*BLOCK ..``; random: ``total`` sampled trials) and return their summed counts."""
+    cc = compile_code(code)
+    stream = fault_stream(fault)
+    res = InjectionResult(
+        code.name, geom.name, fault.name, fault.site_kind, exhaustive, 0, OutcomeCounts(),
+        OutcomeCounts(),
+    )  # fmt: skip
+    for b in blocks:
+        start = b * BLOCK
+        m = min(BLOCK, total - start)
+        if m <= 0:
+            break
+        rng = block_rng(seed, stream, b)
+        if exhaustive:
+            pats = _slice(_enumeration(fault, geom), slice(start, start + m))
+        d = _line_data(data, geom, m, start, rng)
+        if not exhaustive:
+            pats = fault.sample(geom, rng, m)
+        w, ln = tally(classify_lines(cc, d, pats), pats, fault.site_kind)
+        res.patterns += m
+        res.words += w
+        res.lines += ln
+    return res
 
 
 def inject(
@@ -111,44 +183,32 @@ def inject(
     geom = get_module(module)
     f = get_fault(fault)
     geom.check_code(c)
-    cc = compile_code(c)
-    cc.require_table()
-    W = data_words(c.k)
+    compile_code(c).require_table()
     if data is not None:
-        data = _validate_data(data, geom, W)
+        data = validate_line_data(data, geom)
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"seed={seed!r} must be a non-negative integer")
-    res = InjectionResult(
-        c.name, geom.name, f.name, f.site_kind, trials is None, 0, OutcomeCounts(), OutcomeCounts()
-    )
     if trials is None:
-        pats = f.enumerate(geom)
-        starts = range(0, pats.m, BLOCK)
-        for b, start in enumerate(starts):
-            sl = slice(start, min(start + BLOCK, pats.m))
-            part = _slice(pats, sl)
-            d = _line_data(data, geom, W, part.m, start, seed, b)
-            w, ln = _run_patterns(cc, d, part, f.site_kind)
-            res += InjectionResult("", "", "", "", True, part.m, w, ln)
-        return res
-    if not isinstance(trials, int | np.integer) or trials < 1:
-        raise InputError(f"trials={trials!r} must be a positive integer (or None for exhaustive)")
-    for b, start in enumerate(range(0, int(trials), BLOCK)):
-        m = min(BLOCK, int(trials) - start)
-        rng = block_rng(seed, b)
-        d = _line_data(data, geom, W, m, start, None, None, rng)
-        pats = f.sample(geom, rng, m)
-        w, ln = _run_patterns(cc, d, pats, f.site_kind)
-        res += InjectionResult("", "", "", "", False, m, w, ln)
-    return res
+        if not f.is_finite(geom):
+            f.enumerate(geom)  # raises FaultError explaining why it cannot be enumerated
+        total, exhaustive = f.count(geom), True
+    else:
+        if not isinstance(trials, int | np.integer) or trials < 1:
+            raise InputError(
+                f"trials={trials!r} must be a positive integer (or None for exhaustive)"
+            )
+        total, exhaustive = int(trials), False
+    return run_blocks(
+        c, geom, f, exhaustive=exhaustive, total=total, blocks=range(n_blocks(total)), data=data,
+        seed=int(seed),
+    )  # fmt: skip
 
 
-def _line_data(data, geom, W, m, start, seed, block, rng=None):
+def _line_data(data, geom, m, start, rng):
     if data is not None:
         idx = (np.arange(start, start + m)) % data.shape[0]
         return np.ascontiguousarray(data[idx])
-    if rng is None:
-        rng = block_rng(seed, block)
+    W = data_words(geom.k)
     d = rng.integers(
         0, np.iinfo(np.uint64).max, size=(m, geom.slots, W), dtype=np.uint64, endpoint=True
     )
@@ -157,10 +217,6 @@ def _line_data(data, geom, W, m, start, seed, block, rng=None):
     return d
 
 
-def _slice(p: FaultPatterns, sl: slice) -> FaultPatterns:
-    return FaultPatterns(
-        *(
-            None if getattr(p, f) is None else getattr(p, f)[sl]
-            for f in FaultPatterns.__dataclass_fields__
-        )
-    )
+def _slice(p: FaultPatterns, sl) -> FaultPatterns:
+    fields = FaultPatterns.__dataclass_fields__
+    return FaultPatterns(*(None if getattr(p, f) is None else getattr(p, f)[sl] for f in fields))
