@@ -201,7 +201,10 @@ def check_ints(arr: np.ndarray) -> list[int]:
 
 def random_data(code, rng: np.random.Generator, count: int) -> list[int]:
     """``count`` uniformly random k-bit data words as Python ints."""
-    return [int.from_bytes(rng.bytes((code.k + 7) // 8), "little") >> (-code.k % 8) for _ in range(count)]
+    return [
+        int.from_bytes(rng.bytes((code.k + 7) // 8), "little") >> (-code.k % 8)
+        for _ in range(count)
+    ]
 
 
 def edge_data(code) -> list[int]:

@@ -129,8 +129,10 @@ def test_parity_byte_misses_every_even_weight_error_within_one_byte_group(rng):
 def test_parity_byte_detects_a_single_flip_in_each_of_several_bytes(rng):
     """Odd weight in *each* touched byte gives a non-zero syndrome: detection is per byte."""
     code = get_code("parity-byte")
-    errors = [tuple(8 * j + int(rng.integers(8)) for j in js) for js in
-              (c for w in range(1, 9) for c in combinations(range(8), w))]
+    errors = [
+        tuple(8 * j + int(rng.integers(8)) for j in js)
+        for js in (c for w in range(1, 9) for c in combinations(range(8), w))
+    ]
     words = encoded_words(code, ref.random_data(code, rng, len(errors)))
     rd, rc = corrupted(code, words, errors)
     assert (eccsim.decode(code, rd, rc).status == eccsim.STATUS_DUE).all()
@@ -181,9 +183,9 @@ def test_min_distance_by_brute_force(name, d):
     # the witness really is a codeword, by the reference and by eccsim
     data, check = ref.flip(code, 0, 0, witness)
     assert ref.ref_syndrome(code, data, check) == 0
-    assert eccsim.syndromes(code, ref.data_array(code, [data]), ref.check_array(code, [check]))[
-        0
-    ] == 0
+    assert (
+        eccsim.syndromes(code, ref.data_array(code, [data]), ref.check_array(code, [check]))[0] == 0
+    )
 
 
 # ----- structure of H ------------------------------------------------------------------------

@@ -133,8 +133,14 @@ def test_perfect_7_4_hamming_decoders_correct_the_same_number_of_received_words(
 
     words = [(ref.bits_to_int(w[:4]), ref.bits_to_int(w[4:])) for w in received]
     status = eccsim.decode(
-        ours, ref.data_array(ours, [d for d, _ in words]), ref.check_array(ours, [c for _, c in words])
+        ours,
+        ref.data_array(ours, [d for d, _ in words]),
+        ref.check_array(ours, [c for _, c in words]),
     ).status
-    mine = [int((status == eccsim.STATUS_DUE).sum()), int((status == -1).sum()), int((status >= 0).sum())]
+    mine = [
+        int((status == eccsim.STATUS_DUE).sum()),
+        int((status == -1).sum()),
+        int((status >= 0).sum()),
+    ]
 
     assert theirs == mine == [0, 16, 112]

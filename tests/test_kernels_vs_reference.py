@@ -48,7 +48,9 @@ def ref_rank(M: np.ndarray) -> int:
         if piv is None:
             continue
         rows[rank], rows[piv] = rows[piv], rows[rank]
-        rows = [row ^ rows[rank] if i != rank and row >> bit & 1 else row for i, row in enumerate(rows)]
+        rows = [
+            row ^ rows[rank] if i != rank and row >> bit & 1 else row for i, row in enumerate(rows)
+        ]
         rank += 1
     return rank
 
@@ -108,7 +110,6 @@ def sample_words(code, rng, n_random: int = 48) -> list[int]:
     return [*ref.edge_data(code), *ref.random_data(code, rng, n_random)]
 
 
-
 def random_positions(code, rng, nflips: int) -> tuple[int, ...]:
     return tuple(int(b) for b in rng.choice(code.n, size=nflips, replace=False))
 
@@ -126,10 +127,7 @@ def as_arrays(code, words: list[tuple[int, int]]):
 
 def garbage_words(code, rng, count: int) -> list[tuple[int, int]]:
     """Arbitrary (data, check) pairs, codewords or not."""
-    return [
-        (d, int(rng.integers(0, 1 << code.r)))
-        for d in ref.random_data(code, rng, count)
-    ]
+    return [(d, int(rng.integers(0, 1 << code.r))) for d in ref.random_data(code, rng, count)]
 
 
 # ----- encode --------------------------------------------------------------------------------
@@ -211,7 +209,9 @@ def test_decode_matches_reference_on_every_correctable_pattern(any_code, rng):
     pats = ref.correctable_patterns(code)
     words = [
         ref.flip(code, d, c, p)
-        for (d, c), p in zip(codewords(code, ref.random_data(code, rng, len(pats))), pats, strict=True)
+        for (d, c), p in zip(
+            codewords(code, ref.random_data(code, rng, len(pats))), pats, strict=True
+        )
     ]
     assert_decode_matches_reference(code, words)
 
@@ -220,7 +220,9 @@ def test_decode_matches_reference_on_every_correctable_pattern(any_code, rng):
 def test_scrub_corrects_in_place_and_counts_match_reference(any_code, rng):
     code = any_code
     written = codewords(code, sample_words(code, rng))
-    words = [ref.flip(code, d, c, random_positions(code, rng, i % 4)) for i, (d, c) in enumerate(written)]
+    words = [
+        ref.flip(code, d, c, random_positions(code, rng, i % 4)) for i, (d, c) in enumerate(written)
+    ]
     words += garbage_words(code, rng, 16)
     data, check = as_arrays(code, words)
     data_id, check_id = id(data), id(check)
@@ -253,7 +255,9 @@ def test_scrub_leaves_clean_and_uncorrectable_words_unchanged(any_code, rng):
 def test_classify_matches_reference(any_code, rng):
     code = any_code
     written = codewords(code, sample_words(code, rng))
-    read = [ref.flip(code, d, c, random_positions(code, rng, i % 5)) for i, (d, c) in enumerate(written)]
+    read = [
+        ref.flip(code, d, c, random_positions(code, rng, i % 5)) for i, (d, c) in enumerate(written)
+    ]
     # and some reads that have nothing to do with what was written
     written += codewords(code, ref.random_data(code, rng, 16))
     read += garbage_words(code, rng, 16)

@@ -18,13 +18,14 @@ try:
 except ImportError:  # pragma: no cover - tests/ imported as a package
     from tests import reference as ref
 
+ALL_CODES = tuple(code_names())
 SEC_CODES = ("hamming-secded", "hsiao-secded", "hamming-sec-136")
 SECDED_CODES = ("hamming-secded", "hsiao-secded")
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=200, deadline=None)
 
 
 @st.composite
-def codes(draw, names=tuple(code_names())):
+def codes(draw, names=ALL_CODES):
     return get_code(draw(st.sampled_from(names)))
 
 
@@ -33,9 +34,7 @@ def data_words(code):
 
 
 def positions(code, *, min_size: int, max_size: int):
-    return st.lists(
-        st.integers(0, code.n - 1), min_size=min_size, max_size=max_size, unique=True
-    )
+    return st.lists(st.integers(0, code.n - 1), min_size=min_size, max_size=max_size, unique=True)
 
 
 def one_word(code, data: int, check: int):
@@ -110,7 +109,7 @@ def test_syndrome_of_a_corrupted_codeword_is_the_xor_of_the_flipped_columns(draw
     assert int(syn[0]) == expected
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_scrub_then_decode_is_clean_for_words_with_at_most_one_flip(draw):
     code = draw.draw(codes(SEC_CODES))
@@ -121,7 +120,10 @@ def test_scrub_then_decode_is_clean_for_words_with_at_most_one_flip(draw):
         )
     )
     written = [(d, encode1(code, d)) for d in data]
-    read = [ref.flip(code, d, c, [] if f is None else [f]) for (d, c), f in zip(written, flips, strict=True)]
+    read = [
+        ref.flip(code, d, c, [] if f is None else [f])
+        for (d, c), f in zip(written, flips, strict=True)
+    ]
     rd = ref.data_array(code, [d for d, _ in read])
     rc = ref.check_array(code, [c for _, c in read])
 
