@@ -69,7 +69,16 @@ class CampaignSpec:
 
     codes: tuple[str, ...] = ("parity-byte", "hamming-secded", "hsiao-secded")
     module: str = "x8-ecc-dimm"
-    faults: tuple[str, ...] = ("bit", "bits:2", "bits:3", "bits:4", "burst:4", "pin", "chip", "chip-burst")
+    faults: tuple[str, ...] = (
+        "bit",
+        "bits:2",
+        "bits:3",
+        "bits:4",
+        "burst:4",
+        "pin",
+        "chip",
+        "chip-burst",
+    )
     mode: str = "auto"
     trials: int = 1_000_000
     data: tuple[str, ...] = ("random",)

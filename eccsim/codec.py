@@ -79,11 +79,24 @@ def _check_1d(cc: CompiledCode, check, n: int, name: str = "check") -> np.ndarra
     return check
 
 
-def encode(code: LinearCode | str, data: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def _parts() -> int:
+    import numba
+
+    return 4 * numba.get_num_threads()
+
+
+def encode(
+    code: LinearCode | str,
+    data: np.ndarray,
+    out: np.ndarray | None = None,
+    *,
+    parallel: bool = False,
+) -> np.ndarray:
     """Check bits of each data word: ``check[i]`` bit j = parity(data[i] AND mask j).
 
-    Wraps ``_kernels._encode_w1`` (k <= 64) or ``_kernels._encode``. Returns ``out`` (allocated
-    with ``code.check_dtype`` when not given)."""
+    Wraps ``_kernels._encode8`` (k <= 64, r <= 8; ``_encode8_par`` with ``parallel=True``, on
+    numba's thread count), ``_encode_w1`` (other k <= 64) or ``_encode``. Returns ``out``
+    (allocated with ``code.check_dtype`` when not given)."""
     cc = _code(code)
     d = _data_2d(cc, data)
     if out is None:
@@ -97,7 +110,12 @@ def encode(code: LinearCode | str, data: np.ndarray, out: np.ndarray | None = No
             raise InputError(f"out must be a ({d.shape[0]},) array of {cc.check_dtype}")
         if not out.flags.c_contiguous or not out.flags.writeable:
             raise InputError("out must be C-contiguous and writeable")
-    if cc.words == 1:
+    if cc.fast8:
+        if parallel:
+            K._encode8_par(d.reshape(-1), cc.m8, out, _parts())
+        else:
+            K._encode8(d.reshape(-1), cc.m8, out)
+    elif cc.words == 1:
         K._encode_w1(d.reshape(-1), cc.masks, out)
     else:
         K._encode(d, cc.masks, out)
@@ -126,8 +144,11 @@ class Decoded(NamedTuple):
     status: np.ndarray
 
 
-def decode(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> Decoded:
-    """Decode codewords out of place. Wraps ``_kernels._decode``; inputs are not modified."""
+def decode(
+    code: LinearCode | str, data: np.ndarray, check: np.ndarray, *, parallel: bool = False
+) -> Decoded:
+    """Decode codewords out of place; inputs are not modified. Wraps ``_kernels._decode8``
+    (``_decode8_par`` with ``parallel=True``) for k <= 64, r <= 8, else ``_kernels._decode``."""
     cc = _code(code)
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
@@ -135,7 +156,15 @@ def decode(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> Decod
     out_d = np.empty_like(d)
     out_c = np.empty_like(c)
     status = np.empty(d.shape[0], dtype=np.int32)
-    K._decode(d, c, cc.masks, table, cc.pat_data, cc.pat_check, out_d, out_c, status)
+    if cc.fast8:
+        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, out_d.reshape(-1),
+                out_c, status)  # fmt: skip
+        if parallel:
+            K._decode8_par(*args, _parts())
+        else:
+            K._decode8(*args)
+    else:
+        K._decode(d, c, cc.masks, table, cc.pat_data, cc.pat_check, out_d, out_c, status)
     return Decoded(out_d.reshape(data.shape), out_c, status)
 
 
@@ -148,18 +177,29 @@ class ScrubCounts:
     uncorrectable: int
 
 
-def scrub(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> ScrubCounts:
+def scrub(
+    code: LinearCode | str, data: np.ndarray, check: np.ndarray, *, parallel: bool = False
+) -> ScrubCounts:
     """Check and correct codewords in place (like a memory controller's patrol scrubber).
 
     Words with a correctable syndrome are fixed; uncorrectable ones are left as they are and
-    counted. Wraps ``_kernels._scrub``."""
+    counted. Wraps ``_kernels._scrub8`` (``_scrub8_par`` with ``parallel=True``) for k <= 64,
+    r <= 8, else ``_kernels._scrub``."""
     cc = _code(code)
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
     if not (d.flags.writeable and c.flags.writeable):
         raise InputError("scrub works in place: data and check must be writeable")
     counts = np.zeros(3, dtype=np.int64)
-    K._scrub(d, c, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, counts)
+    table = cc.require_table()
+    if cc.fast8:
+        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, counts)
+        if parallel:
+            K._scrub8_par(*args, _parts())
+        else:
+            K._scrub8(*args)
+    else:
+        K._scrub(d, c, cc.masks, table, cc.pat_data, cc.pat_check, counts)
     return ScrubCounts(int(counts[0]), int(counts[1]), int(counts[2]))
 
 

@@ -39,6 +39,14 @@ class CompiledCode:
     pat_data: np.ndarray  # (P, W) uint64 data part of correction pattern p
     pat_check: np.ndarray  # (P,) uint64 check part of correction pattern p
     pat_weight: np.ndarray  # (P,) int64 number of bits in pattern p
+    m8: np.ndarray | None  # (8,) uint64 padded masks when k <= 64 and r <= 8 (fast kernels)
+    pat_data1: np.ndarray  # (P,) uint64: pat_data[:, 0] (fast kernels)
+    pat_check_c: np.ndarray  # (P,) pat_check in the check dtype (fast kernels)
+
+    @property
+    def fast8(self) -> bool:
+        """True when the k <= 64, r <= 8 kernels apply (all (72,64) codes)."""
+        return self.m8 is not None
 
     def require_table(self) -> np.ndarray:
         """The action table, or a clear error when the code has too many check bits for one."""
@@ -79,6 +87,15 @@ def compile_code(code: LinearCode) -> CompiledCode:
     masks.setflags(write=False)
     cols = code.columns.copy()
     cols.setflags(write=False)
+    m8 = None
+    if W == 1 and r <= 8:
+        m8 = np.zeros(8, dtype=np.uint64)
+        m8[:r] = masks[:, 0]
+        m8.setflags(write=False)
+    pat_data1 = np.ascontiguousarray(pat_data[:, 0])
+    pat_check_c = pat_check.astype(check_dtype(r))
+    for a in (pat_data1, pat_check_c):
+        a.setflags(write=False)
     return CompiledCode(
         code=code,
         n=n,
@@ -92,4 +109,7 @@ def compile_code(code: LinearCode) -> CompiledCode:
         pat_data=pat_data,
         pat_check=pat_check,
         pat_weight=pat_weight,
+        m8=m8,
+        pat_data1=pat_data1,
+        pat_check_c=pat_check_c,
     )

@@ -86,7 +86,9 @@ def classify_lines(cc: CompiledCode, data: np.ndarray, pats: FaultPatterns) -> n
     m, S, W = data.shape
     flat = data.reshape(m * S, W)
     check = np.empty(m * S, dtype=cc.check_dtype)
-    if W == 1:
+    if cc.fast8:
+        K._encode8(flat.reshape(-1), cc.m8, check)
+    elif W == 1:
         K._encode_w1(flat.reshape(-1), cc.masks, check)
     else:
         K._encode(flat, cc.masks, check)
