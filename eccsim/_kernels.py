@@ -335,3 +335,94 @@ def _decode8_par(data, check, m8, table, pat_data, pat_check, out_data, out_chec
         e = min(n, s + step)
         _decode8(data[s:e], check[s:e], m8, table, pat_data, pat_check, out_data[s:e],
                  out_check[s:e], status[s:e])  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Fused Monte Carlo kernel: random data word, encode, flip kbits distinct random bits, decode,
+# compare — one pass, no arrays, for codes with k = 64 and r <= 8. Randomness: SplitMix64
+# seeded per block by the caller (from numpy's SeedSequence), so results do not depend on
+# how blocks are grouped. Bit positions use Lemire's multiply-shift reduction of 32 random bits.
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def _splitmix(state):
+    state = state + np.uint64(0x9E3779B97F4A7C15)
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return state, z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _random_kbit_block(seed, m, kbits, n, m8, table, pat_data, pat_check, counts):
+    """counts[outcome] += 1 for m random (data, kbits-bit error) trials; k = 64, n <= 72."""
+    state = np.uint64(seed)
+    nn = np.uint64(n)
+    for _ in range(m):
+        state, d = _splitmix(state)
+        c = _check8(d, m8)
+        ed = np.uint64(0)
+        ec = np.uint64(0)
+        got = 0
+        while got < kbits:
+            state, z = _splitmix(state)
+            for half in range(2):
+                if got >= kbits:
+                    break
+                b = (((z >> np.uint64(32 * half)) & np.uint64(0xFFFFFFFF)) * nn) >> np.uint64(32)
+                if b < np.uint64(64):
+                    bit = _ONE << b
+                    if ed & bit:
+                        continue
+                    ed |= bit
+                else:
+                    bit = _ONE << (b - np.uint64(64))
+                    if ec & bit:
+                        continue
+                    ec |= bit
+                got += 1
+        rd = d ^ ed
+        rc = c ^ ec
+        s = _check8(rd, m8) ^ rc
+        if s == 0:
+            counts[SDC_UNDETECTED if (ed | ec) != 0 else NO_ERROR] += 1
+            continue
+        a = table[s]
+        if a < 0:
+            counts[DUE] += 1
+        elif (rd ^ pat_data[a]) == d and (rc ^ np.uint64(pat_check[a])) == c:
+            counts[CE] += 1
+        else:
+            counts[SDC_MISCORRECTED] += 1
+
+
+@njit(cache=True, parallel=True)
+def _random_kbit_blocks(seeds, sizes, kbits, n, m8, table, pat_data, pat_check, counts):
+    """Blocks of :func:`_random_kbit_block` in parallel: block b has seed seeds[b] and
+    sizes[b] trials; counts[b] receives its outcome counts (summed by the caller)."""
+    for b in prange(seeds.shape[0]):
+        _random_kbit_block(seeds[b], sizes[b], kbits, n, m8, table, pat_data, pat_check, counts[b])
+
+
+@njit(cache=True)
+def _xor_reduce(a):
+    """XOR of all words: a read-only pass over memory (bandwidth baseline)."""
+    acc = np.uint64(0)
+    for i in range(a.shape[0]):
+        acc ^= a[i]
+    return acc
+
+
+@njit(cache=True, parallel=True)
+def _xor_reduce_par(a, parts):
+    """Multi-threaded :func:`_xor_reduce` over contiguous slices."""
+    n = a.shape[0]
+    step = _slices(n, parts)
+    out = np.zeros(parts, dtype=np.uint64)
+    for p in prange(parts):
+        s = min(n, p * step)
+        e = min(n, s + step)
+        out[p] = _xor_reduce(a[s:e])
+    acc = np.uint64(0)
+    for p in range(parts):
+        acc ^= out[p]
+    return acc

@@ -28,7 +28,7 @@ def _code(code) -> CompiledCode:
     return compile_code(get_code(code))
 
 
-def _data_2d(cc: CompiledCode, data, name: str = "data") -> np.ndarray:
+def _data_2d(cc: CompiledCode, data, name: str = "data", validate_bits: bool = True) -> np.ndarray:
     """Validate ``data`` and return a 2-D (N, W) view without copying."""
     if not isinstance(data, np.ndarray):
         raise InputError(f"{name} must be a numpy array of uint64, got {type(data).__name__}")
@@ -49,7 +49,7 @@ def _data_2d(cc: CompiledCode, data, name: str = "data") -> np.ndarray:
         )
     if not arr.flags.c_contiguous:
         raise InputError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
-    if cc.k % 64:
+    if validate_bits and cc.k % 64:
         top = arr[:, -1] >> np.uint64(cc.k % 64)
         if top.any():
             i = int(np.flatnonzero(top)[0])
@@ -59,7 +59,9 @@ def _data_2d(cc: CompiledCode, data, name: str = "data") -> np.ndarray:
     return arr
 
 
-def _check_1d(cc: CompiledCode, check, n: int, name: str = "check") -> np.ndarray:
+def _check_1d(
+    cc: CompiledCode, check, n: int, name: str = "check", validate_bits: bool = True
+) -> np.ndarray:
     if not isinstance(check, np.ndarray):
         raise InputError(
             f"{name} must be a numpy array of {cc.check_dtype}, got {type(check).__name__}"
@@ -73,7 +75,7 @@ def _check_1d(cc: CompiledCode, check, n: int, name: str = "check") -> np.ndarra
         raise InputError(f"{name} must have shape ({n},) to match data, got {check.shape}")
     if not check.flags.c_contiguous:
         raise InputError(f"{name} must be C-contiguous (use numpy.ascontiguousarray)")
-    if cc.r < check.dtype.itemsize * 8 and (check >> cc.r).any():
+    if validate_bits and cc.r < check.dtype.itemsize * 8 and (check >> cc.r).any():
         i = int(np.flatnonzero(check >> cc.r)[0])
         raise InputError(f"{name}[{i}] has bits set at or above bit r={cc.r}")
     return check
@@ -145,7 +147,12 @@ class Decoded(NamedTuple):
 
 
 def decode(
-    code: LinearCode | str, data: np.ndarray, check: np.ndarray, *, parallel: bool = False
+    code: LinearCode | str,
+    data: np.ndarray,
+    check: np.ndarray,
+    *,
+    parallel: bool = False,
+    out: Decoded | None = None,
 ) -> Decoded:
     """Decode codewords out of place; inputs are not modified. Wraps ``_kernels._decode8``
     (``_decode8_par`` with ``parallel=True``) for k <= 64, r <= 8, else ``_kernels._decode``."""
@@ -153,9 +160,26 @@ def decode(
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
     table = cc.require_table()
-    out_d = np.empty_like(d)
-    out_c = np.empty_like(c)
-    status = np.empty(d.shape[0], dtype=np.int32)
+    if out is None:
+        out_d = np.empty_like(d)
+        out_c = np.empty_like(c)
+        status = np.empty(d.shape[0], dtype=np.int32)
+    else:
+        if not isinstance(out, Decoded):
+            raise InputError("out must be a Decoded(data, check, status) of preallocated arrays")
+        out_d = _data_2d(cc, out.data, "out.data", validate_bits=False)
+        out_c = _check_1d(cc, out.check, d.shape[0], "out.check", validate_bits=False)
+        status = out.status
+        if out_d.shape != d.shape or not out_d.flags.writeable or not out_c.flags.writeable:
+            raise InputError(f"out.data must be a writeable array shaped like data {data.shape}")
+        if (
+            not isinstance(status, np.ndarray)
+            or status.dtype != np.int32
+            or status.shape != (d.shape[0],)
+        ):
+            raise InputError(f"out.status must be an int32 array of shape ({d.shape[0]},)")
+        if not status.flags.writeable or not status.flags.c_contiguous:
+            raise InputError("out.status must be C-contiguous and writeable")
     if cc.fast8:
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, out_d.reshape(-1),
                 out_c, status)  # fmt: skip

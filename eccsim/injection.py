@@ -20,7 +20,7 @@ from .bits import data_words
 from .codec import InputError
 from .codes import LinearCode, get_code
 from .compile import CompiledCode, compile_code
-from .faults import FaultModel, FaultPatterns, get_fault
+from .faults import FaultModel, FaultPatterns, RandomBits, get_fault
 from .module import ModuleGeometry, get_module
 from .outcomes import OutcomeCounts, worst
 
@@ -148,6 +148,8 @@ def run_blocks(
         code.name, geom.name, fault.name, fault.site_kind, exhaustive, 0, OutcomeCounts(),
         OutcomeCounts(),
     )  # fmt: skip
+    if _fused_ok(cc, geom, fault, exhaustive, data):
+        return _run_fused(res, cc, geom, fault, total, blocks, seed, stream)
     for b in blocks:
         start = b * BLOCK
         m = min(BLOCK, total - start)
@@ -163,6 +165,38 @@ def run_blocks(
         res.patterns += m
         res.words += w
         res.lines += ln
+    return res
+
+
+def block_seed(seed: int, stream: int, block: int) -> np.uint64:
+    """64-bit seed of a fused-kernel block (from the same SeedSequence child as block_rng)."""
+    ss = np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block)))
+    return ss.generate_state(1, np.uint64)[0]
+
+
+def _fused_ok(cc, geom, fault, exhaustive, data) -> bool:
+    """Random k-bit faults on random data with a k = 64, r <= 8 code take the fused kernel."""
+    return (
+        not exhaustive and data is None and isinstance(fault, RandomBits) and cc.fast8
+        and cc.k == 64 and fault.bit_count <= cc.n
+    )  # fmt: skip
+
+
+def _run_fused(res, cc, geom, fault, total, blocks, seed, stream):
+    """Random k-bit trials through ``_kernels._random_kbit_blocks`` (one codeword per line is
+    touched, so line counts equal word counts)."""
+    bl = [b for b in blocks if b * BLOCK < total]
+    if not bl:
+        return res
+    seeds = np.array([block_seed(seed, stream, b) for b in bl], dtype=np.uint64)
+    sizes = np.array([min(BLOCK, total - b * BLOCK) for b in bl], dtype=np.int64)
+    counts = np.zeros((len(bl), 5), dtype=np.int64)
+    K._random_kbit_blocks(seeds, sizes, fault.bit_count, cc.n, cc.m8, cc.require_table(),
+                          cc.pat_data1, cc.pat_check_c, counts)  # fmt: skip
+    tot = counts.sum(axis=0)
+    res.patterns += int(sizes.sum())
+    res.words += OutcomeCounts(tot.copy())
+    res.lines += OutcomeCounts(tot.copy())
     return res
 
 

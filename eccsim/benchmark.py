@@ -1,0 +1,267 @@
+"""Throughput measurements, shared by ``eccsim bench`` (a short report) and the
+pytest-benchmark suite in ``bench/``. Every ratio is to ``numpy.copyto`` of the same buffer,
+measured in the same run, because these machines are shared and absolute speeds drift.
+
+Bandwidth convention: bytes of *data words* processed per second (64 MiB of uint64 words by
+default), whatever else an operation reads or writes (check bytes, status words).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels as K
+from .codec import decode, encode, scrub
+from .codes import get_code
+from .compile import compile_code
+
+MIB = 1 << 20
+
+
+@dataclass
+class Op:
+    """One measured operation: ``run()`` processes ``nbytes`` of data words or ``patterns``
+    fault patterns; ``setup()`` (untimed) restores its input before each repetition."""
+
+    name: str
+    threads: str
+    run: Callable[[], object]
+    nbytes: int = 0
+    patterns: int = 0
+    setup: Callable[[], object] | None = None
+    group: str = ""
+
+
+def threads_all() -> int:
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def set_threads(n: int) -> None:
+    import numba
+
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+
+
+def time_op(op: Op, repeat: int = 7) -> float:
+    """Median seconds of ``op.run`` over ``repeat`` runs, after one warm-up (JIT) run."""
+    if op.setup:
+        op.setup()
+    op.run()
+    ts = []
+    for _ in range(repeat):
+        if op.setup:
+            op.setup()
+        t0 = time.perf_counter()
+        op.run()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
+
+
+def random_words(nbytes: int, seed: int = 0, width: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = nbytes // 8
+    shape = (n // width, width) if width > 1 else (n,)
+    return rng.integers(0, np.iinfo(np.uint64).max, size=shape, dtype=np.uint64, endpoint=True)
+
+
+# ----- baselines ------------------------------------------------------------------------------
+def baseline_ops(data: np.ndarray) -> list[Op]:
+    dst = np.empty_like(data)
+    parts = 4 * threads_all()
+    return [
+        Op(
+            "numpy.copyto (memcpy)",
+            "1",
+            lambda: np.copyto(dst, data),
+            data.nbytes,
+            group="baseline",
+        ),
+        Op("read-only XOR pass", "1", lambda: K._xor_reduce(data), data.nbytes, group="baseline"),
+        Op(
+            "read-only XOR pass",
+            "all",
+            lambda: K._xor_reduce_par(data, parts),
+            data.nbytes,
+            group="baseline",
+        ),
+    ]
+
+
+# ----- plain numpy and galois implementations, to show what users gain -----------------------
+def numpy_encode(masks: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """(72,64)-style encoder in plain numpy: check bit j = parity(popcount(data & mask j))."""
+    out = np.zeros(data.shape[0], dtype=np.uint8)
+    for j, m in enumerate(masks):
+        out |= ((np.bitwise_count(data & m) & 1) << j).astype(np.uint8)
+    return out
+
+
+def numpy_decode(code, data: np.ndarray, check: np.ndarray):
+    """Plain-numpy syndrome decoder (single-bit correction through a syndrome table)."""
+    cc = compile_code(code)
+    syn = numpy_encode(cc.masks[:, 0], data) ^ check
+    act = cc.table[syn]
+    fix = np.where(act >= 0, cc.pat_data1[np.maximum(act, 0)], np.uint64(0))
+    return data ^ fix, np.where(syn == 0, -1, act)
+
+
+# ----- the catalogue of measured operations ---------------------------------------------------
+def encode_ops(data64: np.ndarray, data128: np.ndarray) -> list[Op]:
+    ops = []
+    for name in ("parity-byte", "hamming-secded", "hsiao-secded", "hamming-sec-136"):
+        code = get_code(name)
+        d = data128 if code.data_words == 2 else data64
+        out = np.empty(d.shape[0], dtype=code.check_dtype)
+        ops.append(Op(f"encode {name}", "1", lambda c=code, d=d, o=out: encode(c, d, o), d.nbytes,
+                      group="encode"))  # fmt: skip
+        ops.append(Op(f"encode {name}", "all",
+                      lambda c=code, d=d, o=out: encode(c, d, o, parallel=True), d.nbytes,
+                      group="encode"))  # fmt: skip
+    return ops
+
+
+def decode_ops(data: np.ndarray, code_name: str = "hsiao-secded") -> list[Op]:
+    code = get_code(code_name)
+    check = encode(code, data)
+    n = data.shape[0]
+    rng = np.random.default_rng(1)
+    flips = np.uint64(1) << rng.integers(0, 64, n, dtype=np.uint64)
+    one_flip = data ^ flips
+    sparse = data.copy()
+    idx = np.arange(0, n, 4096)
+    sparse[idx] ^= flips[idx]
+    from .codec import Decoded
+
+    out = Decoded(np.empty_like(data), np.empty_like(check), np.empty(n, dtype=np.int32))
+    work = np.empty_like(data)
+    wcheck = np.empty_like(check)
+    ops = []
+    for label, src in (("clean", data), ("1 flip/word", one_flip), ("1 flip/4096 words", sparse)):
+
+        def setup(src=src):
+            np.copyto(work, src)
+            np.copyto(wcheck, check)
+
+        for threads, par in (("1", False), ("all", True)):
+            ops.append(Op(f"scrub in place, {label}", threads,
+                          lambda par=par: scrub(code, work, wcheck, parallel=par), data.nbytes,
+                          setup=setup, group="scrub"))  # fmt: skip
+            ops.append(Op(f"decode + status, {label}", threads,
+                          lambda src=src, par=par: decode(code, src, check, parallel=par, out=out),
+                          data.nbytes, group="decode"))  # fmt: skip
+    return ops
+
+
+def campaign_ops(trials: int, code_name: str = "hsiao-secded") -> list[Op]:
+    from .injection import inject
+
+    ops = []
+    for k in (1, 2, 3, 4):
+        for threads in ("1", "all"):
+            ops.append(Op(f"random {k}-bit campaign", threads,
+                          lambda k=k: inject(code_name, "x8-ecc-dimm", f"bits:{k}", trials=trials),
+                          patterns=trials, group="campaign"))  # fmt: skip
+    return ops
+
+
+def analysis_ops(code_name: str = "hsiao-secded", max_bits: int = 8) -> list[Op]:
+    from .analysis import exact_kbit
+
+    return [Op(f"exact counts k=1..{max_bits}", "1", lambda: exact_kbit(code_name, max_bits),
+               group="analysis")]  # fmt: skip
+
+
+def reference_ops(data: np.ndarray, galois_words: int) -> list[Op]:
+    """The same SECDED encode/decode in plain numpy and in galois (a shortened BCH(127,120)
+    of the same (71,64) size; galois is slow, so it gets ``galois_words`` words only)."""
+    code = get_code("hsiao-secded")
+    cc = compile_code(code)
+    check = encode(code, data)
+    ops = [
+        Op(
+            "encode, plain numpy",
+            "1",
+            lambda: numpy_encode(cc.masks[:, 0], data),
+            data.nbytes,
+            group="reference",
+        ),
+        Op(
+            "decode, plain numpy",
+            "1",
+            lambda: numpy_decode(code, data, check),
+            data.nbytes,
+            group="reference",
+        ),
+    ]
+    try:
+        import galois
+    except ImportError:
+        return ops
+    bch = galois.BCH(127, 120)
+    msgs = galois.GF2.Random((galois_words, 64), seed=1)
+    cws = bch.encode(msgs)
+    ops.append(Op("encode, galois BCH(71,64)", "1", lambda: bch.encode(msgs), galois_words * 8,
+                  group="reference"))  # fmt: skip
+    ops.append(Op("decode, galois BCH(71,64)", "1", lambda: bch.decode(cws), galois_words * 8,
+                  group="reference"))  # fmt: skip
+    return ops
+
+
+def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
+               repeat: int = 5) -> list[dict]:  # fmt: skip
+    """Measure everything once and return rows with throughput and ratio to memcpy."""
+    data = random_words(mib * MIB)
+    data128 = data.reshape(-1, 2)
+    nall = threads_all()
+    rows = []
+    ops = (baseline_ops(data) + encode_ops(data, data128) + decode_ops(data)
+           + campaign_ops(trials) + analysis_ops() + reference_ops(data, galois_words))  # fmt: skip
+    copy_bw = None
+    for op in ops:
+        set_threads(1 if op.threads == "1" else nall)
+        t = time_op(op, repeat)
+        row = {"operation": op.name, "threads": op.threads if op.threads == "1" else str(nall),
+               "group": op.group, "seconds": t}  # fmt: skip
+        if op.nbytes:
+            row["GB/s"] = op.nbytes / t / 1e9
+            if copy_bw is None:
+                copy_bw = row["GB/s"]
+            row["x memcpy"] = row["GB/s"] / copy_bw
+        if op.patterns:
+            row["Mpatterns/s"] = op.patterns / t / 1e6
+        rows.append(row)
+    set_threads(nall)
+    return rows
+
+
+def format_report(rows: list[dict]) -> str:
+    out = [
+        f"{'operation':<40} {'threads':>7} {'GB/s':>8} {'x memcpy':>9} {'Mpat/s':>8} {'time':>10}"
+    ]
+    by = {(r["operation"], r["threads"]): r for r in rows}
+    for r in rows:
+        gb = f"{r['GB/s']:8.2f}" if "GB/s" in r else " " * 8
+        x = f"{r['x memcpy']:9.2f}" if "x memcpy" in r else " " * 9
+        mp = f"{r['Mpatterns/s']:8.1f}" if "Mpatterns/s" in r else " " * 8
+        out.append(
+            f"{r['operation']:<40} {r['threads']:>7} {gb} {x} {mp} {r['seconds'] * 1e3:8.2f} ms"
+        )
+    enc = by.get(("encode hsiao-secded", "1"))
+    dec = by.get(("decode + status, clean", "1"))
+    lines = []
+    for ref, mine, what in (("encode, plain numpy", enc, "encode"), ("encode, galois BCH(71,64)", enc, "encode"),
+                            ("decode, plain numpy", dec, "decode"), ("decode, galois BCH(71,64)", dec, "decode")):  # fmt: skip
+        r = by.get((ref, "1"))
+        if r and mine:
+            lines.append(
+                f"eccsim {what} (1 thread) is {mine['GB/s'] / r['GB/s']:,.0f}x {ref.split(', ')[1]}"
+            )
+    machine = f"{os.cpu_count()} CPUs"
+    return "\n".join([*out, "", *lines, f"({machine}; ratios measured in this run)"])
