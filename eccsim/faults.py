@@ -400,7 +400,8 @@ class ChipFault(FaultModel):
     """Whole-chip failure of ``chips`` distinct chips.
 
     ``mode="flip"`` with ``scope="beat"``: a random non-zero pattern over the chip's bits in one
-    random beat; with ``scope="burst"``: a random non-zero pattern over all its bits in every beat.
+    beat of the line's first codeword (a flip's outcome does not depend on the data, so the
+    other codewords of the burst would repeat the same cases); with ``scope="burst"``: a random non-zero pattern over all its bits in every beat.
     ``"stuck-at-0"``/``"stuck-at-1"``: every bit of the chip reads that value in every beat.
     ``chip`` fixes which chip (for ``chips=1``)."""
 
@@ -444,12 +445,17 @@ class ChipFault(FaultModel):
             return 0
         return geom.chip_width * (geom.burst_length if self.scope == "burst" else 1)
 
+    def _beats(self, geom) -> int:
+        """Beats a single-beat flip pattern can land in: those of the line's first codeword.
+        (A flip's outcome is data-independent, so the other codewords add nothing new.)"""
+        return geom.beats_per_codeword if self.mode == FLIP and self.scope == "beat" else 1
+
     def count(self, geom):
         chips = self._chip_list(geom)
         combos = math.comb(len(chips), self.n_chips)
         if self.mode != FLIP:
             return combos
-        return combos * ((1 << self._bits_per_chip(geom)) - 1) ** self.n_chips
+        return combos * ((1 << self._bits_per_chip(geom)) - 1) ** self.n_chips * self._beats(geom)
 
     def _add_chip(self, geom, p, rows, chip_ids, beat, pats):
         """Set pattern ``pats (len(rows), bits)`` on chips ``chip_ids`` at ``beat`` (scope beat)."""
@@ -473,20 +479,23 @@ class ChipFault(FaultModel):
         chips = self._chip_list(geom)
         combos = np.array(list(combinations(chips, self.n_chips)), dtype=np.int64)
         bits = self._bits_per_chip(geom)
+        B = self._beats(geom)
         if self.mode == FLIP:
             pats = _nonzero_patterns(bits)
             P = len(pats)
-            # every combination x every tuple of per-chip patterns (mixed radix)
-            total = len(combos) * P**self.n_chips
+            # every combination x every tuple of per-chip patterns x beat (mixed radix)
+            total = len(combos) * P**self.n_chips * B
             idx = np.arange(total)
+            beat = idx % B
+            idx = idx // B
             combo_idx = idx // P**self.n_chips
             rest = idx % P**self.n_chips
         else:
             total = len(combos)
             combo_idx, rest, P = np.arange(total), np.zeros(total, dtype=np.int64), 1
+            beat = np.zeros(total, dtype=np.int64)
         p = FaultPatterns.empty(total, geom, stuck=self.mode != FLIP)
         rows = np.arange(total)
-        beat = np.zeros(total, dtype=np.int64)
         for j in range(self.n_chips):
             which = (rest // P**j) % P
             pj = pats[which] if self.mode == FLIP else None
@@ -504,9 +513,8 @@ class ChipFault(FaultModel):
             chosen = chips[np.argsort(keys, axis=1)[:, : self.n_chips]]
         p = FaultPatterns.empty(m, geom, stuck=self.mode != FLIP)
         rows = np.arange(m)
-        beat = rng.integers(0, geom.burst_length, size=m) if self.scope == "beat" else None
-        if beat is None:
-            beat = np.zeros(m, dtype=np.int64)
+        B = self._beats(geom)
+        beat = rng.integers(0, B, size=m) if B > 1 else np.zeros(m, dtype=np.int64)
         for j in range(self.n_chips):
             pats = _random_nonzero(rng, m, self._bits_per_chip(geom)) if self.mode == FLIP else None
             self._add_chip(geom, p, rows, chosen[:, j], beat, pats)
@@ -593,6 +601,9 @@ _NAMED = {
 }  # fmt: skip
 
 
+_TAKES_PARAMETER = frozenset({"bits", "burst", "burst-random", "chips"})
+
+
 def fault_names() -> dict[str, str]:
     """Fault names understood by :func:`get_fault`, with a one-line description each."""
     return {k: v[0] for k, v in _NAMED.items()}
@@ -610,6 +621,11 @@ def get_fault(spec: str | FaultModel) -> FaultModel:
         raise FaultError(
             f"unknown fault {spec!r}{suggest(base, list(_NAMED))}; known faults: {', '.join(_NAMED)}"
             " (parameters as name:N, combinations as a+b)"
+        )
+    if arg and base not in _TAKES_PARAMETER:
+        raise FaultError(
+            f"fault {base!r} takes no parameter (got {spec!r}); parameters go with "
+            f"{', '.join(sorted(_TAKES_PARAMETER))}"
         )
     try:
         return _NAMED[base][1](arg)

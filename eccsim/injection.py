@@ -68,12 +68,13 @@ def validate_line_data(data, geom: ModuleGeometry) -> np.ndarray:
     if not isinstance(data, np.ndarray) or data.dtype != np.uint64:
         raise InputError("data must be a numpy uint64 array of lines")
     S = geom.slots
+    shape = data.shape
     if W == 1 and data.ndim == 2 and data.shape[1] == S:
         data = data[:, :, None]
     if data.ndim != 3 or data.shape[1:] != (S, W) or data.shape[0] == 0:
         raise InputError(
-            f"data must have shape (lines, {S}) or (lines, {S}, {W}) for {geom.name} "
-            f"({S} codewords of {geom.k} data bits per line), got {data.shape}"
+            f"data must have shape (lines, {S}) or (lines, {S}, {W}) with at least one line for "
+            f"{geom.name} ({S} codewords of {geom.k} data bits per line), got {shape}"
         )
     if geom.k % 64 and (data[..., -1] >> np.uint64(geom.k % 64)).any():
         raise InputError(f"data has bits set at or above bit k={geom.k}")

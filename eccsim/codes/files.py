@@ -51,6 +51,10 @@ def load_code(path: str | Path, *, k: int | None = None, decoder: str | None = N
             except (ValueError, OSError) as exc:
                 raise CodeError(f"{p}: not a readable .npy array ({exc})") from None
             if arr.ndim == 1:
+                if not np.issubdtype(arr.dtype, np.integer):
+                    raise CodeError(
+                        f"{p}: a 1-D .npy must hold integer check masks, got dtype {arr.dtype}"
+                    )
                 return LinearCode.from_check_masks(
                     [int(x) for x in arr], k or 64, name=name, decoder=decoder or "sec"
                 )
@@ -80,7 +84,12 @@ def _from_json(text: str, p: Path, k: int | None, decoder: str | None) -> Linear
     ints = [
         _parse_int(m, f"{p}: masks[{i}]") if isinstance(m, str) else m for i, m in enumerate(masks)
     ]
-    return LinearCode.from_check_masks(ints, k or int(obj.get("k", 64)), name=name, decoder=dec)
+    kk = obj.get("k", 64) if k is None else k
+    if isinstance(kk, bool) or not isinstance(kk, int) or kk < 1:
+        raise CodeError(
+            f'{p}: "k" (the number of data bits) must be a positive integer, got {kk!r}'
+        )
+    return LinearCode.from_check_masks(ints, kk, name=name, decoder=dec)
 
 
 def _from_text(text: str, p: Path, k: int | None, decoder: str | None) -> LinearCode:

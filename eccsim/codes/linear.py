@@ -231,14 +231,13 @@ class LinearCode:
         masks = list(masks)
         if not masks:
             raise CodeError("masks: need at least one check mask")
-        if not isinstance(k, int | np.integer) or k < 1:
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise CodeError(f"k={k!r}: the number of data bits must be a positive integer")
         rows = []
         for j, m in enumerate(masks):
-            try:
-                v = int(m)
-            except (TypeError, ValueError):
-                raise CodeError(f"masks[{j}]={m!r} is not an integer") from None
+            if isinstance(m, bool) or not isinstance(m, int | np.integer):
+                raise CodeError(f"masks[{j}]={m!r} is not an integer (masks are {k}-bit integers)")
+            v = int(m)
             if v < 0 or v >> k:
                 raise CodeError(f"masks[{j}]=0x{v:x} is not a {k}-bit non-negative integer")
             rows.append([(v >> i) & 1 for i in range(k)])

@@ -1,0 +1,45 @@
+"""Throughput of every eccsim hot path, next to memcpy measured in the same run.
+
+Run: ``pytest bench/ --benchmark-only`` (64 MiB of data words per operation). Each result's
+``extra_info`` holds ``GB/s`` (data-word bytes per second) and ``x_memcpy``, the ratio to
+``numpy.copyto`` of the same buffer timed in this session; campaigns report ``Mpatterns/s``.
+galois runs on 4096 words only (it is ~1000x slower), see ``eccsim.benchmark.reference_ops``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import GALOIS_WORDS, MIB, TRIALS
+
+from eccsim import benchmark as B
+
+OPS = B.all_ops(MIB, TRIALS, GALOIS_WORDS)
+COPY = OPS[0]
+_copy_seconds: list[float] = []
+
+
+def _id(op: B.Op) -> str:
+    return f"{op.group}: {op.name} [{op.threads} thread{'s' if op.threads != '1' else ''}]"
+
+
+@pytest.mark.parametrize("op", OPS, ids=_id)
+def test_throughput(benchmark, op):
+    B.set_threads(1 if op.threads == "1" else B.threads_all())
+    if not _copy_seconds:
+        _copy_seconds.append(B.time_op(COPY, 5))
+    op.run()  # JIT warm-up outside the timed rounds
+    if op.setup:
+        benchmark.pedantic(op.run, setup=op.setup, rounds=7, warmup_rounds=1)
+    else:
+        benchmark.pedantic(op.run, rounds=7, warmup_rounds=1)
+    stats = getattr(benchmark, "stats", None)
+    if stats is None:  # --benchmark-disable: ran once, nothing timed
+        return
+    median = stats.stats.median
+    if op.nbytes:
+        benchmark.extra_info["GB/s"] = round(op.nbytes / median / 1e9, 3)
+        t_copy = _copy_seconds[0] * op.nbytes / COPY.nbytes
+        benchmark.extra_info["x_memcpy"] = round(t_copy / median, 3)
+    if op.patterns:
+        benchmark.extra_info["Mpatterns/s"] = round(op.patterns / median / 1e6, 2)
+    B.set_threads(B.threads_all())

@@ -1,0 +1,576 @@
+"""Campaigns: reproducible, exact where finite, statistically right where sampled, resumable
+after a crash or Ctrl-C with identical results, careful with existing results, and strict about
+their spec files.
+
+Claims checked here (README "Campaign specs" and :mod:`eccsim.campaign`):
+
+* the same seed gives identical counts (words, lines and per-site breakdowns) for any chunk size
+  and any number of workers; another seed gives other counts;
+* exhaustive jobs give the exact counts of every k-bit error, derived here from H alone;
+* Monte Carlo rates agree with those exact rates within their confidence intervals;
+* an interrupted campaign (SIGKILL or SIGINT) resumed with ``--resume`` ends with exactly the
+  counts of an uninterrupted run; resuming with another spec is refused, naming the setting;
+* an existing results folder is refused (untouched) unless ``--resume`` or ``--force``;
+* the stop rule ends a Monte Carlo job at the first chunk boundary where it holds, the same for
+  any number of workers;
+* a spec file with any mistake is refused with a message that names the mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from eccsim import get_code
+from eccsim.analysis import exact_kbit
+from eccsim.campaign import CampaignError, CampaignSpec, StopRule, plan, run_campaign
+from eccsim.results import load_results
+
+SEED = 2026
+SECDED = ("hamming-secded", "hsiao-secded")
+LABELS = ("no_error", "ce", "due", "sdc_undetected", "sdc_miscorrected")
+
+
+def run(spec: CampaignSpec, out=None, **kw):
+    kw.setdefault("workers", 1)
+    return run_campaign(spec, out, progress=False, **kw)
+
+
+def run_fresh(spec: CampaignSpec, out: Path, workers: int = 2):
+    """Run a campaign with a worker pool in a fresh interpreter (see the xfail test at the end:
+    forking a pool from a process that already ran numba's OpenMP kernels crashes)."""
+    script = (
+        "import json, sys\n"
+        "from eccsim.campaign import CampaignSpec, run_campaign\n"
+        "spec = CampaignSpec.from_dict(json.loads(sys.argv[1]))\n"
+        "run_campaign(spec, sys.argv[2], workers=int(sys.argv[3]), progress=False)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(spec.to_dict()), str(out), str(workers)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return load_results(out)
+
+
+def counts_of(res) -> dict:
+    """Every count a campaign produced, keyed by job: patterns, words and lines with sites."""
+    out = {}
+    for j in res.jobs:
+        out[(j.code, j.fault, j.data)] = {
+            "patterns": j.patterns,
+            "words": j.words.counts.tolist(),
+            "lines": j.lines.counts.tolist(),
+            "words_by_site": {s: v.tolist() for s, v in sorted(j.words.by_site.items())},
+            "lines_by_site": {s: v.tolist() for s, v in sorted(j.lines.by_site.items())},
+        }
+    return out
+
+
+def brute_force_kbit(code, k: int) -> dict[str, int]:
+    """Outcome counts of every k-bit error pattern, read off H alone: the syndrome is the XOR of
+    the flipped columns; a single-error-correcting decoder fixes the bit whose column equals the
+    syndrome and flags every other non-zero syndrome; a detect-only decoder flags them all."""
+    H = np.asarray(code.H, dtype=np.int64)
+    col = (H << np.arange(H.shape[0])[:, None]).sum(axis=0)  # syndrome of each single bit
+    subsets = np.array(list(combinations(range(code.n), k)), dtype=np.int64)
+    syn = np.bitwise_xor.reduce(col[subsets], axis=1)
+    out = dict.fromkeys(LABELS, 0)
+    out["sdc_undetected"] = int((syn == 0).sum())
+    if code.decoder == "sec":
+        bit_of = {int(s): b for b, s in enumerate(col)}
+        fixed = np.array([bit_of.get(int(s), -1) for s in syn])
+        is_ce = (fixed >= 0) & (k == 1) & (fixed == subsets[:, 0])
+        out["ce"] = int(is_ce.sum())
+        out["sdc_miscorrected"] = int(((fixed >= 0) & ~is_ce).sum())
+        out["due"] = int(((fixed < 0) & (syn != 0)).sum())
+    else:
+        assert code.decoder == "detect"
+        out["due"] = int((syn != 0).sum())
+    assert sum(out.values()) == math.comb(code.n, k)
+    return out
+
+
+# ----- reproducibility -----------------------------------------------------------------------------
+MC_SPEC = CampaignSpec(
+    codes=SECDED,
+    faults=("bits:3", "chip-burst", "pin-stuck-1"),
+    data=("random", "checkerboard"),
+    mode="monte-carlo",
+    trials=20_000,  # 4 full blocks of 4096 and a partial one
+    seed=SEED,
+    chunk=4096,
+)
+
+
+@pytest.fixture(scope="module")
+def mc_reference():
+    return counts_of(run(MC_SPEC))
+
+
+class TestReproducibility:
+    def test_the_spec_really_is_monte_carlo_with_sites(self, mc_reference):
+        assert all(not j.exhaustive for j in plan(MC_SPEC))
+        assert len(mc_reference) == 2 * 3 * 2
+        for (_, fault, _), c in mc_reference.items():
+            assert c["patterns"] == 20_000
+            if fault != "bits:3":  # chip and pin faults carry a per-site breakdown
+                assert len(c["words_by_site"]) > 1 and len(c["lines_by_site"]) > 1
+
+    @pytest.mark.parametrize("chunk", [16384, 65536])
+    def test_same_seed_same_counts_for_any_chunk_size(self, mc_reference, chunk):
+        spec = replace(MC_SPEC, chunk=chunk)
+        assert counts_of(run(spec)) == mc_reference
+
+    def test_same_seed_same_counts_for_two_workers(self, mc_reference, tmp_path):
+        res = run_fresh(MC_SPEC, tmp_path / "res", workers=2)
+        assert res.meta["workers"] == 2
+        assert counts_of(res) == mc_reference
+
+    def test_a_different_seed_gives_different_counts(self, mc_reference):
+        other = counts_of(run(replace(MC_SPEC, seed=SEED + 1)))
+        assert other.keys() == mc_reference.keys()
+        for key, c in other.items():
+            assert c["patterns"] == mc_reference[key]["patterns"]
+            assert c != mc_reference[key], f"job {key} did not change with the seed"
+
+
+# ----- exhaustive jobs are exact -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def exhaustive_kbit():
+    spec = CampaignSpec(
+        codes=("parity-byte", *SECDED), faults=("bits:1", "bits:2", "bits:3"), seed=SEED
+    )
+    return run(spec)
+
+
+class TestExhaustiveIsExact:
+    def test_every_kbit_job_is_exhaustive_over_all_patterns(self, exhaustive_kbit):
+        for j in exhaustive_kbit.jobs:
+            k = int(j.fault.split(":")[1])
+            assert j.mode == "exhaustive"
+            assert j.patterns == j.words.total == j.lines.total == math.comb(72, k)
+
+    @pytest.mark.parametrize("code", ["parity-byte", *SECDED])
+    @pytest.mark.parametrize("k", [1, 2, 3])
+    def test_counts_equal_a_brute_force_count_from_H(self, exhaustive_kbit, code, k):
+        j = exhaustive_kbit.job(code, f"bits:{k}")
+        expected = brute_force_kbit(get_code(code), k)
+        assert j.words.as_dict() == expected
+        # one codeword per injected line: the line counts are the word counts
+        assert j.lines.as_dict() == expected
+
+    @pytest.mark.parametrize("code", ["parity-byte", *SECDED])
+    def test_counts_equal_the_syndrome_space_analysis(self, exhaustive_kbit, code):
+        for row in exact_kbit(code, 3):
+            j = exhaustive_kbit.job(code, f"bits:{row.k}")
+            assert j.words.as_dict() == {
+                "no_error": 0,
+                "ce": row.ce,
+                "due": row.due,
+                "sdc_undetected": row.sdc_undetected,
+                "sdc_miscorrected": row.sdc_miscorrected,
+            }
+
+    def test_secded_textbook_facts_hold(self, exhaustive_kbit):
+        for code in SECDED:
+            assert exhaustive_kbit.job(code, "bits:1").words["ce"] == 72
+            assert exhaustive_kbit.job(code, "bits:2").words["due"] == math.comb(72, 2)
+        # odd-weight columns: Hsiao miscorrects fewer triple errors than Hamming
+        hs = exhaustive_kbit.job("hsiao-secded", "bits:3").words["sdc_miscorrected"]
+        hm = exhaustive_kbit.job("hamming-secded", "bits:3").words["sdc_miscorrected"]
+        assert 0 < hs < hm
+
+
+# ----- Monte Carlo agrees with exact counts --------------------------------------------------------
+MIN_EVENTS = 50
+
+
+def test_monte_carlo_rates_agree_with_exact_rates_within_99_9_percent_ci():
+    """Sampled bits:3 and chip jobs against their exact rates (bits:3 from H by brute force,
+    chip from the exhaustive enumeration of all 9 x 255 chip patterns)."""
+    faults = ("bits:3", "chip")
+    exact = run(CampaignSpec(codes=SECDED, faults=("chip",), mode="exhaustive", seed=SEED))
+    mc = run(
+        CampaignSpec(codes=SECDED, faults=faults, mode="monte-carlo", trials=20_480, seed=SEED)
+    )
+    checked = 0
+    for code in SECDED:
+        for fault in faults:
+            if fault == "bits:3":
+                truth = brute_force_kbit(get_code(code), 3)
+            else:
+                truth = exact.job(code, "chip").words.as_dict()
+            total = sum(truth.values())
+            j = mc.job(code, fault)
+            assert j.mode == "monte-carlo" and j.words.total == 20_480
+            for label in LABELS:
+                p = truth[label] / total
+                if p * j.words.total < MIN_EVENTS:
+                    continue  # too few expected events for the interval to say anything
+                ci = binomtest(j.words[label], j.words.total).proportion_ci(0.999, "exact")
+                assert ci.low <= p <= ci.high, (code, fault, label, j.words[label], p)
+                checked += 1
+    assert checked >= 10  # CE, DUE and SDC of chip faults; DUE and SDC of triple errors
+
+
+# ----- resume after an interruption ----------------------------------------------------------------
+RESUME_OPTS = [
+    "--codes", "hamming-secded,hsiao-secded", "--faults", "chip-burst", "--trials", "200000",
+    "--chunk", "4096", "--seed", "11", "--quiet",
+]  # fmt: skip
+RESUME_SPEC = CampaignSpec(
+    codes=SECDED, faults=("chip-burst",), trials=200_000, chunk=4096, seed=11
+)
+RESUME_CHUNKS = 2 * math.ceil(200_000 / 4096)
+
+
+def cli(*args, cwd=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=300, **kw,
+    )  # fmt: skip
+
+
+def chunks_done(ck: Path) -> int:
+    state = json.loads(ck.read_text(encoding="utf-8"))  # atomic writes: always parses
+    return sum(j["chunks_done"] for j in state["jobs"].values())
+
+
+def interrupt_midway(out: Path, sig: int, workers: int) -> tuple[int, str]:
+    """Start the campaign, send ``sig`` once a few chunks are checkpointed, wait for the end;
+    return its exit status and stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *RESUME_OPTS, "--workers", str(workers),
+         "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    ck = out / "checkpoint.json"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, "the campaign ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        if ck.exists() and chunks_done(ck) >= 4:
+            break
+        time.sleep(0.01)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("uninterrupted") / "res"
+    return counts_of(run_fresh(RESUME_SPEC, out, workers=2))
+
+
+class TestResume:
+    def test_resume_after_sigkill_gives_the_uninterrupted_counts(self, tmp_path, uninterrupted):
+        out = tmp_path / "res"
+        rc, _ = interrupt_midway(out, signal.SIGKILL, workers=1)
+        assert rc == -signal.SIGKILL
+        assert not (out / "results.json").exists()
+        assert 4 <= chunks_done(out / "checkpoint.json") < RESUME_CHUNKS
+        r = cli("campaign", *RESUME_OPTS, "--workers", "1", "--out", out, "--resume")
+        assert r.returncode == 0, r.stderr
+        assert counts_of(load_results(out)) == uninterrupted
+        assert chunks_done(out / "checkpoint.json") == RESUME_CHUNKS
+
+    def test_sigint_exits_non_zero_and_leaves_a_checkpoint_to_resume(self, tmp_path, uninterrupted):
+        out = tmp_path / "res"
+        rc, err = interrupt_midway(out, signal.SIGINT, workers=2)
+        assert rc != 0
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert not (out / "results.json").exists()
+        assert 4 <= chunks_done(out / "checkpoint.json") < RESUME_CHUNKS
+        r = cli("campaign", *RESUME_OPTS, "--workers", "2", "--out", out, "--resume")
+        assert r.returncode == 0, r.stderr
+        assert counts_of(load_results(out)) == uninterrupted
+
+    def test_resume_with_a_different_spec_is_refused_naming_the_setting(self, tmp_path):
+        out = tmp_path / "res"
+        spec = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",), seed=3)
+        run(spec, out)
+        before = (out / "checkpoint.json").read_bytes()
+        with pytest.raises(CampaignError) as info:
+            run(CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",), seed=4), out, resume=True)
+        msg = str(info.value)
+        assert "\n" not in msg
+        assert re.search(r"differs in: ([^)]*)\)", msg).group(1) == "seed"  # only what differs
+        assert (out / "checkpoint.json").read_bytes() == before
+        # and from the command line: one line on stderr, status 2
+        r = cli(
+            "campaign", "--codes", "hsiao-secded", "--faults", "bits:2", "--seed", "3",
+            "--trials", "4096", "--out", out, "--resume", "--quiet",
+        )  # fmt: skip
+        assert r.returncode == 2
+        assert len(r.stderr.strip().splitlines()) == 1 and "trials" in r.stderr
+        assert "Traceback" not in r.stderr
+
+    def test_resuming_a_finished_campaign_keeps_its_counts(self, tmp_path):
+        out = tmp_path / "res"
+        spec = CampaignSpec(codes=("hsiao-secded",), faults=("chip-burst",), trials=8192, seed=5)
+        first = counts_of(run(spec, out))
+        assert counts_of(run(spec, out, resume=True)) == first
+        assert counts_of(load_results(out)) == first
+
+    def test_resume_without_a_checkpoint_is_refused(self, tmp_path):
+        with pytest.raises(CampaignError, match="nothing to resume"):
+            run(CampaignSpec(codes=("hsiao-secded",), faults=("bit",)), tmp_path, resume=True)
+
+
+# ----- existing results -----------------------------------------------------------------------------
+def snapshot(folder: Path) -> dict:
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.iterdir())}
+
+
+class TestExistingResults:
+    SPEC = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2", "chip"), seed=1)
+
+    def test_an_existing_results_folder_is_refused_and_left_untouched(self, tmp_path):
+        out = tmp_path / "res"
+        run(self.SPEC, out)
+        (out / "outcomes.png").write_bytes(b"\x89PNG old figure")
+        before = snapshot(out)
+        assert {"results.json", "results.csv", "checkpoint.json"} <= before.keys()
+        with pytest.raises(CampaignError) as info:
+            run(self.SPEC, out)
+        msg = str(info.value)
+        assert "--resume" in msg and "--force" in msg and "results.json" in msg
+        assert snapshot(out) == before
+
+    def test_force_overwrites_eccsims_files_and_keeps_the_users(self, tmp_path):
+        out = tmp_path / "res"
+        run(self.SPEC, out)
+        (out / "outcomes.png").write_bytes(b"\x89PNG stale figure of the old run")
+        (out / "notes.txt").write_text("mine")
+        other = CampaignSpec(codes=("hamming-secded",), faults=("bits:1",), seed=2)
+        run(other, out, force=True)
+        res = load_results(out)
+        assert res.spec["seed"] == 2 and [j.code for j in res.jobs] == ["hamming-secded"]
+        ck = json.loads((out / "checkpoint.json").read_text())
+        assert ck["spec"]["seed"] == 2
+        assert not (out / "outcomes.png").exists()  # a stale figure would not match the results
+        assert (out / "notes.txt").read_text() == "mine"
+
+    def test_resume_and_force_together_are_refused(self, tmp_path):
+        with pytest.raises(CampaignError, match="exclude"):
+            run(self.SPEC, tmp_path, resume=True, force=True)
+
+
+# ----- stop rule ----------------------------------------------------------------------------------
+class TestStopRule:
+    CHUNK = 8192
+    TRIALS = 40 * 8192
+
+    def spec(self, stop, trials=None):
+        return CampaignSpec(
+            codes=SECDED, faults=("chip-burst", "bits:2"), trials=trials or self.TRIALS,
+            chunk=self.CHUNK, seed=9, stop=stop,
+        )  # fmt: skip
+
+    @pytest.fixture(scope="class")
+    def stopped(self):
+        return run(self.spec(StopRule("sdc", min_events=7000)))
+
+    def test_it_stops_early_at_a_chunk_boundary(self, stopped):
+        for code in SECDED:
+            j = stopped.job(code, "chip-burst")
+            assert j.stopped_early
+            assert j.patterns % self.CHUNK == 0 and 0 < j.patterns < self.TRIALS
+            assert j.words["sdc"] >= 7000
+
+    def test_it_stops_at_the_first_boundary_where_the_rule_holds(self, stopped):
+        for code in SECDED:
+            key = (code, "chip-burst", "random")
+            n = stopped.job(code, "chip-burst").patterns
+            # the same job run to exactly that length without a rule: the very same counts
+            assert counts_of(run(self.spec(None, trials=n)))[key] == counts_of(stopped)[key]
+            # one chunk shorter: the rule did not hold yet
+            assert (
+                run(self.spec(None, trials=n - self.CHUNK)).job(code, "chip-burst").words["sdc"]
+                < 7000
+            )
+
+    def test_exhaustive_jobs_ignore_the_stop_rule(self, stopped):
+        for code in SECDED:
+            j = stopped.job(code, "bits:2")
+            assert not j.stopped_early and j.patterns == math.comb(72, 2)
+
+    def test_two_workers_stop_at_the_same_place_with_the_same_counts(self, stopped, tmp_path):
+        res = run_fresh(self.spec(StopRule("sdc", min_events=7000)), tmp_path / "res", workers=2)
+        assert counts_of(res) == counts_of(stopped)
+        assert [j.stopped_early for j in res.jobs] == [j.stopped_early for j in stopped.jobs]
+
+    def test_rel_ci_rule_stops_once_the_interval_is_narrow_enough(self):
+        def rel_half_width(c):
+            ci = binomtest(c["due"], c.total).proportion_ci(0.95, "exact")
+            return (ci.high - ci.low) / 2 / (c["due"] / c.total)
+
+        res = run(self.spec(StopRule("due", min_events=0, rel_ci=0.01)))
+        for code in SECDED:
+            j = res.job(code, "chip-burst")
+            assert j.stopped_early and j.patterns % self.CHUNK == 0
+            assert rel_half_width(j.words) <= 0.01
+            before = run(self.spec(None, trials=j.patterns - self.CHUNK)).job(code, "chip-burst")
+            assert rel_half_width(before.words) > 0.01
+
+    def test_a_rule_that_never_holds_runs_every_trial(self):
+        res = run(self.spec(StopRule("sdc_undetected", min_events=10**9), trials=3 * self.CHUNK))
+        for code in SECDED:
+            j = res.job(code, "chip-burst")
+            assert j.patterns == 3 * self.CHUNK and not j.stopped_early
+
+
+# ----- spec files ----------------------------------------------------------------------------------
+VALID_TOML = """
+# a small campaign
+[campaign]
+codes = ["hamming-secded", "hsiao-secded"]
+module = "x8-ecc-dimm"
+faults = ["bits:2", "chip-burst"]
+mode = "auto"
+trials = 8192
+data = ["random", "zeros"]
+seed = 7
+chunk = 4096
+
+[campaign.stop]
+outcome = "sdc"
+min_events = 1000000
+"""
+
+
+def write(tmp_path: Path, text: str, name="spec.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+class TestSpecFiles:
+    def test_a_valid_spec_file_is_read_and_runs(self, tmp_path):
+        spec = CampaignSpec.from_toml(write(tmp_path, VALID_TOML))
+        assert spec.codes == SECDED and spec.faults == ("bits:2", "chip-burst")
+        assert spec.data == ("random", "zeros") and spec.seed == 7 and spec.trials == 8192
+        assert spec.stop == StopRule("sdc", 1_000_000, None)
+        res = run(spec, tmp_path / "out")
+        assert {(j.code, j.fault, j.data) for j in res.jobs} == {
+            (c, f, d) for c in SECDED for f in ("bits:2", "chip-burst") for d in ("random", "zeros")
+        }
+        for j in res.jobs:
+            assert j.patterns == (math.comb(72, 2) if j.fault == "bits:2" else 8192)
+        assert load_results(tmp_path / "out").spec == spec.to_dict()
+
+    def bad(self, tmp_path, text, *fragments, exc=ValueError):
+        with pytest.raises(exc) as info:
+            CampaignSpec.from_toml(write(tmp_path, text))
+        msg = str(info.value)
+        assert "\n" not in msg.strip()
+        for f in fragments:
+            assert f.lower() in msg.lower(), f"{f!r} missing from {msg!r}"
+
+    def test_malformed_toml(self, tmp_path):
+        self.bad(tmp_path, '[campaign]\ncodes = ["hsiao-secded"\n', "malformed TOML",
+                 exc=CampaignError)  # fmt: skip
+
+    def test_missing_campaign_table(self, tmp_path):
+        self.bad(tmp_path, '[campain]\ncodes = ["hsiao-secded"]\n', "[campaign]", exc=CampaignError)
+
+    def test_unknown_setting_is_named_with_the_allowed_ones(self, tmp_path):
+        self.bad(tmp_path, "[campaign]\ntrails = 5\n", "trails", "trials", exc=CampaignError)
+
+    def test_unknown_stop_setting(self, tmp_path):
+        self.bad(tmp_path, "[campaign]\n[campaign.stop]\nevents = 5\n", "events", "min_events",
+                 exc=CampaignError)  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "line, fragments",
+        [
+            ('codes = ["hsiao-secdd"]', ["hsiao-secdd", "did you mean hsiao-secded"]),
+            ('faults = ["chip-brust"]', ["chip-brust", "did you mean chip-burst"]),
+            ('module = "x8-ecc-dim"', ["x8-ecc-dim", "did you mean x8-ecc-dimm"]),
+        ],
+    )
+    def test_unknown_names_suggest_the_close_name(self, tmp_path, line, fragments):
+        self.bad(tmp_path, f"[campaign]\n{line}\n", *fragments)
+
+    @pytest.mark.parametrize(
+        "line, fragments",
+        [
+            ("trials = 0", ["trials=0", ">= 1"]),
+            ("trials = -5", ["trials=-5"]),
+            ('trials = "many"', ["trials"]),
+            ("chunk = 5000", ["chunk=5000", "multiple of 4096"]),
+            ("chunk = 1024", ["chunk=1024", "4096"]),
+            ('data = ["stripes"]', ["stripes", "checkerboard"]),
+            ("data = []", ["data", "non-empty"]),
+            ('mode = "fast"', ["fast", "monte-carlo"]),
+            ("confidence = 1.5", ["confidence"]),
+            ("seed = -1", ["seed=-1"]),
+        ],
+    )
+    def test_bad_values_are_named(self, tmp_path, line, fragments):
+        self.bad(tmp_path, f"[campaign]\n{line}\n", *fragments, exc=CampaignError)
+
+    def test_bad_stop_outcome(self, tmp_path):
+        self.bad(tmp_path, '[campaign]\n[campaign.stop]\noutcome = "sdcc"\n', "stop.outcome",
+                 "sdcc", "sdc_miscorrected", exc=CampaignError)  # fmt: skip
+
+    def test_bad_stop_numbers(self, tmp_path):
+        self.bad(tmp_path, "[campaign]\n[campaign.stop]\nmin_events = -1\n", "min_events",
+                 exc=CampaignError)  # fmt: skip
+        self.bad(tmp_path, "[campaign]\n[campaign.stop]\nrel_ci = 2.0\n", "rel_ci",
+                 exc=CampaignError)  # fmt: skip
+
+    def test_missing_spec_file(self, tmp_path):
+        with pytest.raises(CampaignError, match="does not exist"):
+            CampaignSpec.from_toml(tmp_path / "nope.toml")
+
+    def test_not_utf8(self, tmp_path):
+        p = tmp_path / "spec.toml"
+        p.write_bytes(b"[campaign]\nseed = 1 # \xff\xfe\n")
+        with pytest.raises(CampaignError, match="UTF-8"):
+            CampaignSpec.from_toml(p)
+
+
+def test_workers_below_one_are_refused():
+    with pytest.raises(CampaignError, match="workers"):
+        run(CampaignSpec(codes=("hsiao-secded",), faults=("bit",)), None, workers=0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: run_campaign forks its worker pool (get_context('fork')) and the fused Monte "
+    "Carlo path of injection.run_blocks runs numba parallel kernels (_random_kbit_blocks, "
+    "OpenMP threading layer) in the calling process; once they have run, every forked worker "
+    "dies with 'fork() called from a process already using GNU OpenMP' -> BrokenProcessPool",
+)
+def test_a_pool_campaign_after_in_process_kernels_gives_the_same_counts():
+    """The README promises the same counts for any number of workers: also when the calling
+    process (a notebook, a script) has already run a campaign or an injection itself."""
+    script = (
+        "from eccsim.campaign import CampaignSpec, run_campaign\n"
+        "spec = CampaignSpec(codes=('hsiao-secded',), faults=('bits:3',), mode='monte-carlo',"
+        " trials=8192)\n"
+        "a = run_campaign(spec, None, workers=1, progress=False)\n"
+        "b = run_campaign(spec, None, workers=2, progress=False)\n"
+        "assert a.jobs[0].words == b.jobs[0].words\n"
+    )
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "omp"}  # what numba picks without TBB
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
