@@ -235,6 +235,15 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .benchmark import format_report, run_report
+
+    rows = run_report(mib=args.mib, trials=args.trials, galois_words=args.galois_words,
+                      repeat=args.repeat)  # fmt: skip
+    print(format_report(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="eccsim", description="ECC memory simulator and test bench")
     from . import __version__
@@ -306,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--kind", choices=("auto", "outcomes", "sites", "ber"), default="auto")
     s.add_argument("--level", choices=("word", "line"), default="word")
     s.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("bench", help="measure throughput against memcpy (short report)")
+    s.add_argument("--mib", type=_positive_int, default=64, help="MiB of data words (64)")
+    s.add_argument("--trials", type=_positive_int, default=4_000_000, help="campaign trials")
+    s.add_argument("--galois-words", type=_positive_int, default=4096, help="words for galois")
+    s.add_argument("--repeat", type=_positive_int, default=5, help="timed runs per operation")
+    s.set_defaults(func=cmd_bench)
     return p
 
 
