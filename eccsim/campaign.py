@@ -18,7 +18,7 @@ import time
 import tomllib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
@@ -380,7 +380,7 @@ def run_campaign(
 
     pool = None
     if workers > 1:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
     spec_dict = spec.to_dict()
     try:
         for job in jobs:
@@ -408,6 +408,17 @@ def run_campaign(
     if out is not None:
         save_results(out, res)
     return res
+
+
+def _worker_context():
+    """Process start method for workers. Plain ``fork`` is unsafe once numba's OpenMP thread
+    pool has run in this process (the children die), so workers fork from a clean fork server
+    that has eccsim preloaded (cheap starts, no JIT in the children beyond cache loads)."""
+    if "forkserver" in get_all_start_methods():
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["eccsim.campaign"])
+        return ctx
+    return get_context("spawn")
 
 
 def _run_job(job, st, spec, spec_dict, pool, workers, checkpoint, bar):
