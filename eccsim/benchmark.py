@@ -237,7 +237,7 @@ def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
         if op.nbytes:
             # memcpy of the same 64 MiB, timed right next to the operation: ratios stay
             # meaningful on a shared, noisy machine
-            t_copy = time_op(copy, repeat) * op.nbytes / data_nbytes
+            t_copy = t if op is copy else time_op(copy, repeat) * op.nbytes / data_nbytes
             row["GB/s"] = op.nbytes / t / 1e9
             row["x memcpy"] = t_copy / t
         if op.patterns:

@@ -380,7 +380,9 @@ def run_campaign(
 
     pool = None
     if workers > 1:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=_worker_context(), initializer=_init_worker
+        )
     spec_dict = spec.to_dict()
     try:
         for job in jobs:
@@ -408,6 +410,13 @@ def run_campaign(
     if out is not None:
         save_results(out, res)
     return res
+
+
+def _init_worker() -> None:
+    """Worker processes already share the cores: one numba thread each."""
+    import numba
+
+    numba.set_num_threads(1)
 
 
 def _worker_context():

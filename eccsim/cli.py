@@ -333,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         return args.func(args)
+    except BrokenPipeError:  # e.g. `eccsim codes | head -1`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

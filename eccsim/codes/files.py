@@ -37,6 +37,16 @@ def _parse_int(tok: str, where: str) -> int:
 
 def load_code(path: str | Path, *, k: int | None = None, decoder: str | None = None) -> LinearCode:
     """Load a code from ``path`` (see the module docstring for the formats)."""
+    try:
+        return _load_code(path, k=k, decoder=decoder)
+    except CodeError as exc:
+        msg = str(exc)
+        if str(path) not in msg:
+            raise CodeError(f"{path}: {msg}") from None
+        raise
+
+
+def _load_code(path: str | Path, *, k: int | None = None, decoder: str | None = None) -> LinearCode:
     p = Path(path)
     if not p.exists():
         raise CodeError(f"code file {str(p)!r} does not exist")
