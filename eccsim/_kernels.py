@@ -243,10 +243,15 @@ def _encode8_par(data, m8, out, parts):
 
 
 @njit(cache=True)
-def _scrub8(data, check, m8, table, pat_data, pat_check, counts):
-    """In-place scrub (k <= 64, r <= 8): counts += [clean, corrected, DUE]."""
+def _scrub8(data, check, m8, table, pat_data, pat_check):
+    """In-place scrub (k <= 64, r <= 8); returns (clean, corrected, DUE) word counts.
+
+    Counters live in registers (no shared array), so slices scale across threads."""
     n = data.shape[0]
     syn = np.empty(BLK, dtype=np.uint8)
+    clean = 0
+    corrected = 0
+    due = 0
     for s in range(0, n, BLK):
         e = min(n, s + BLK)
         blk = data[s:e]
@@ -258,35 +263,45 @@ def _scrub8(data, check, m8, table, pat_data, pat_check, counts):
             syn[i] = v
             anyerr |= v
         if anyerr == 0:
-            counts[0] += m
+            clean += m
             continue
         for i in range(m):
             v = syn[i]
             if v == 0:
-                counts[0] += 1
+                clean += 1
                 continue
             a = table[v]
             if a < 0:
-                counts[2] += 1
+                due += 1
             else:
-                counts[1] += 1
+                corrected += 1
                 blk[i] ^= pat_data[a]
                 cb[i] ^= pat_check[a]
+    return clean, corrected, due
 
 
 @njit(cache=True, parallel=True)
-def _scrub8_par(data, check, m8, table, pat_data, pat_check, counts, parts):
-    """Multi-threaded :func:`_scrub8`; per-slice counters reduced at the end."""
+def _scrub8_par(data, check, m8, table, pat_data, pat_check, parts):
+    """Multi-threaded :func:`_scrub8` over ``parts`` contiguous slices; returns the summed
+    (clean, corrected, DUE) counts."""
     n = data.shape[0]
     step = _slices(n, parts)
     local = np.zeros((parts, 3), dtype=np.int64)
     for p in prange(parts):
         s = min(n, p * step)
         e = min(n, s + step)
-        _scrub8(data[s:e], check[s:e], m8, table, pat_data, pat_check, local[p])
+        a, b, c = _scrub8(data[s:e], check[s:e], m8, table, pat_data, pat_check)
+        local[p, 0] = a
+        local[p, 1] = b
+        local[p, 2] = c
+    clean = 0
+    corrected = 0
+    due = 0
     for p in range(parts):
-        for t in range(3):
-            counts[t] += local[p, t]
+        clean += local[p, 0]
+        corrected += local[p, 1]
+        due += local[p, 2]
+    return clean, corrected, due
 
 
 @njit(cache=True)
@@ -302,17 +317,20 @@ def _decode8(data, check, m8, table, pat_data, pat_check, out_data, out_check, s
         m = e - s
         db = data[s:e]
         cb = check[s:e]
-        anyerr = np.uint8(0)
-        for i in range(m):
-            v = np.uint8(_check8(db[i], m8) ^ np.uint64(cb[i]))
-            syn[i] = v
-            anyerr |= v
         odb = out_data[s:e]
         ocb = out_check[s:e]
         stb = status[s:e]
-        odb[:] = db
-        ocb[:] = cb
-        stb[:] = STATUS_CLEAN
+        anyerr = np.uint8(0)
+        for i in range(m):  # syndromes + data copy: one pass, vectorized
+            x = db[i]
+            v = np.uint8(_check8(x, m8) ^ np.uint64(cb[i]))
+            syn[i] = v
+            anyerr |= v
+            odb[i] = x
+        for i in range(m):  # explicit loops: numba's slice assignment is much slower here
+            ocb[i] = cb[i]
+        for i in range(m):
+            stb[i] = STATUS_CLEAN
         if anyerr == 0:
             continue
         for i in range(m):

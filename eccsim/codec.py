@@ -217,11 +217,8 @@ def scrub(
     counts = np.zeros(3, dtype=np.int64)
     table = cc.require_table()
     if cc.fast8:
-        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, counts)
-        if parallel:
-            K._scrub8_par(*args, _parts())
-        else:
-            K._scrub8(*args)
+        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c)
+        counts[:] = K._scrub8_par(*args, _parts()) if parallel else K._scrub8(*args)
     else:
         K._scrub(d, c, cc.masks, table, cc.pat_data, cc.pat_check, counts)
     return ScrubCounts(int(counts[0]), int(counts[1]), int(counts[2]))
