@@ -225,6 +225,21 @@ def _encode8(data, m8, out):
         out[i] = _check8(data[i], m8)
 
 
+@njit(cache=True)
+def _encode8w2(data, m8, out):
+    """out[i] = check bits of data[i] for 64 < k <= 128, r <= 8; ``m8`` is (2, 8): the low and
+    high data-word halves of the 8 padded masks. parity(a) ^ parity(b) = parity(a ^ b)."""
+    lo = m8[0]
+    hi = m8[1]
+    for i in range(data.shape[0]):
+        d0 = data[i, 0]
+        d1 = data[i, 1]
+        c = np.uint64(0)
+        for j in range(8):
+            c |= (_popcnt64((d0 & lo[j]) ^ (d1 & hi[j])) & _ONE) << np.uint64(j)
+        out[i] = c
+
+
 @njit(cache=True, inline="always")
 def _slices(n, parts):
     step = (n + parts - 1) // parts

@@ -97,7 +97,8 @@ def encode(
     """Check bits of each data word: ``check[i]`` bit j = parity(data[i] AND mask j).
 
     Wraps ``_kernels._encode8`` (k <= 64, r <= 8; ``_encode8_par`` with ``parallel=True``, on
-    numba's thread count), ``_encode_w1`` (other k <= 64) or ``_encode``. Returns ``out``
+    numba's thread count), ``_encode8w2`` (64 < k <= 128, r <= 8), ``_encode_w1`` (other
+    k <= 64) or ``_encode``. Returns ``out``
     (allocated with ``code.check_dtype`` when not given)."""
     cc = _code(code)
     d = _data_2d(cc, data)
@@ -117,6 +118,8 @@ def encode(
             K._encode8_par(d.reshape(-1), cc.m8, out, _parts())
         else:
             K._encode8(d.reshape(-1), cc.m8, out)
+    elif cc.m8w2 is not None:
+        K._encode8w2(d, cc.m8w2, out)
     elif cc.words == 1:
         K._encode_w1(d.reshape(-1), cc.masks, out)
     else:

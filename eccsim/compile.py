@@ -40,6 +40,7 @@ class CompiledCode:
     pat_check: np.ndarray  # (P,) uint64 check part of correction pattern p
     pat_weight: np.ndarray  # (P,) int64 number of bits in pattern p
     m8: np.ndarray | None  # (8,) uint64 padded masks when k <= 64 and r <= 8 (fast kernels)
+    m8w2: np.ndarray | None  # (2, 8) uint64 padded masks when 64 < k <= 128 and r <= 8
     pat_data1: np.ndarray  # (P,) uint64: pat_data[:, 0] (fast kernels)
     pat_check_c: np.ndarray  # (P,) pat_check in the check dtype (fast kernels)
 
@@ -92,6 +93,11 @@ def compile_code(code: LinearCode) -> CompiledCode:
         m8 = np.zeros(8, dtype=np.uint64)
         m8[:r] = masks[:, 0]
         m8.setflags(write=False)
+    m8w2 = None
+    if W == 2 and r <= 8:
+        m8w2 = np.zeros((2, 8), dtype=np.uint64)
+        m8w2[:, :r] = masks.T
+        m8w2.setflags(write=False)
     pat_data1 = np.ascontiguousarray(pat_data[:, 0])
     pat_check_c = pat_check.astype(check_dtype(r))
     for a in (pat_data1, pat_check_c):
@@ -110,6 +116,7 @@ def compile_code(code: LinearCode) -> CompiledCode:
         pat_check=pat_check,
         pat_weight=pat_weight,
         m8=m8,
+        m8w2=m8w2,
         pat_data1=pat_data1,
         pat_check_c=pat_check_c,
     )
