@@ -177,8 +177,13 @@ def cmd_campaign(args) -> int:
             d["stop"] = StopRule(**d["stop"])
         spec = CampaignSpec.from_dict(d, where="options")
     t0 = time.perf_counter()
-    res = run_campaign(spec, args.out, resume=args.resume, force=args.force, workers=args.workers,
-                       progress=False if args.quiet else None)  # fmt: skip
+    try:
+        res = run_campaign(spec, args.out, resume=args.resume, force=args.force,
+                           workers=args.workers, progress=False if args.quiet else None)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"eccsim campaign: interrupted; finished chunks are saved in {args.out}/checkpoint.json "
+              "— rerun with --resume to continue", file=sys.stderr)  # fmt: skip
+        return 130
     dt = time.perf_counter() - t0
     print(format_table(res))
     figs = [plot_outcomes(res, f"{args.out}/outcomes.png")]
