@@ -87,6 +87,16 @@ def _parts() -> int:
     return 4 * numba.get_num_threads()
 
 
+def _require_output(arr, name: str, dtype, shape: tuple) -> np.ndarray:
+    """Check a caller-supplied output array: type, dtype, shape, layout, writeable."""
+    if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.shape != shape:
+        got = f"{arr.dtype} {arr.shape}" if isinstance(arr, np.ndarray) else type(arr).__name__
+        raise InputError(f"{name} must be a {shape} array of {np.dtype(dtype)}, got {got}")
+    if not arr.flags.c_contiguous or not arr.flags.writeable:
+        raise InputError(f"{name} must be C-contiguous and writeable")
+    return arr
+
+
 def encode(
     code: LinearCode | str,
     data: np.ndarray,
@@ -105,14 +115,7 @@ def encode(
     if out is None:
         out = np.empty(d.shape[0], dtype=cc.check_dtype)
     else:
-        if (
-            not isinstance(out, np.ndarray)
-            or out.dtype != cc.check_dtype
-            or out.shape != (d.shape[0],)
-        ):
-            raise InputError(f"out must be a ({d.shape[0]},) array of {cc.check_dtype}")
-        if not out.flags.c_contiguous or not out.flags.writeable:
-            raise InputError("out must be C-contiguous and writeable")
+        _require_output(out, "out", cc.check_dtype, (d.shape[0],))
     if cc.fast8:
         if parallel:
             K._encode8_par(d.reshape(-1), cc.m8, out, _parts())
@@ -172,17 +175,9 @@ def decode(
             raise InputError("out must be a Decoded(data, check, status) of preallocated arrays")
         out_d = _data_2d(cc, out.data, "out.data", validate_bits=False)
         out_c = _check_1d(cc, out.check, d.shape[0], "out.check", validate_bits=False)
-        status = out.status
-        if out_d.shape != d.shape or not out_d.flags.writeable or not out_c.flags.writeable:
-            raise InputError(f"out.data must be a writeable array shaped like data {data.shape}")
-        if (
-            not isinstance(status, np.ndarray)
-            or status.dtype != np.int32
-            or status.shape != (d.shape[0],)
-        ):
-            raise InputError(f"out.status must be an int32 array of shape ({d.shape[0]},)")
-        if not status.flags.writeable or not status.flags.c_contiguous:
-            raise InputError("out.status must be C-contiguous and writeable")
+        _require_output(out_d, "out.data", np.uint64, d.shape)
+        _require_output(out_c, "out.check", cc.check_dtype, (d.shape[0],))
+        status = _require_output(out.status, "out.status", np.int32, (d.shape[0],))
     if cc.fast8:
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, out_d.reshape(-1),
                 out_c, status)  # fmt: skip
