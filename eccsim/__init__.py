@@ -17,6 +17,8 @@ from .codec import (
     syndromes,
 )
 from .codes import CodeError, LinearCode, code_names, get_code, load_code
+from .injection import InjectionResult, inject
+from .memory import Memory
 from .outcomes import Outcome, OutcomeCounts
 
 __version__ = "0.1.0"
@@ -26,8 +28,10 @@ __all__ = [
     "STATUS_DUE",
     "CodeError",
     "Decoded",
+    "InjectionResult",
     "InputError",
     "LinearCode",
+    "Memory",
     "Outcome",
     "OutcomeCounts",
     "ScrubCounts",
@@ -37,6 +41,7 @@ __all__ = [
     "decode",
     "encode",
     "get_code",
+    "inject",
     "load_code",
     "scrub",
     "syndromes",
