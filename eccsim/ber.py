@@ -90,13 +90,21 @@ def exact_rates(code, slots: int, ps) -> dict[str, np.ndarray]:
             if cnt:
                 acc += float(cnt) * np.exp(r.k * np.log(ps) + (c.n - r.k) * np.log1p(-ps))
         word[o] = acc
-    clean = np.exp(c.n * np.log1p(-ps))
-    le_ce = clean + word["ce"]
-    le_due = le_ce + word["due"]
     out.update({("word", o): word[o] for o in _LEVELS})
-    out[("line", "ce")] = le_ce**slots - clean**slots
-    out[("line", "due")] = le_due**slots - le_ce**slots
-    out[("line", "sdc")] = 1 - le_due**slots
+    # Line = worst of S independent words. Written with log1p/expm1 so that differences of
+    # numbers near 1 keep their precision at small p: with a = P(word SDC), b = P(word DUE),
+    # c = P(word CE), q = P(word clean):
+    #   SDC = 1 - (1-a)^S,  DUE = (1-a)^S - (1-a-b)^S,  CE = (q+c)^S - q^S
+    a, b, ce = word["sdc"], word["due"], word["ce"]
+    log_clean = c.n * np.log1p(-ps)
+    no_sdc = np.exp(slots * np.log1p(-a))
+    out[("line", "sdc")] = -np.expm1(slots * np.log1p(-a))
+    ratio = np.clip(b / np.where(a < 1, 1 - a, 1.0), 0.0, 1.0)  # P(DUE | no SDC), rounding-safe
+    with np.errstate(divide="ignore"):  # ratio == 1 gives log1p(-1) = -inf, expm1 -> -1: right
+        out[("line", "due")] = no_sdc * -np.expm1(slots * np.log1p(-ratio))
+    out[("line", "ce")] = np.exp(slots * log_clean) * np.expm1(
+        slots * np.log1p(ce / np.exp(log_clean))
+    )
     return out
 
 

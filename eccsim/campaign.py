@@ -26,7 +26,14 @@ import numpy as np
 from .bits import data_words
 from .codes import get_code
 from .faults import get_fault
-from .injection import BLOCK, InjectionResult, n_blocks, run_blocks, validate_line_data
+from .injection import (
+    BLOCK,
+    InjectionResult,
+    exhaustive_total,
+    n_blocks,
+    run_blocks,
+    validate_line_data,
+)
 from .module import get_module
 from .outcomes import OUTCOME_LABELS, OutcomeCounts
 from .results import JobResult, Results, atomic_write_text, environment, save_results, tidy_rows
@@ -234,20 +241,29 @@ class Job:
 
 
 def plan(spec: CampaignSpec) -> list[Job]:
-    """The jobs of a campaign, in the order they run."""
+    """The jobs of a campaign, in the order they run.
+
+    ``auto`` runs a job exhaustively when its fault model is finite, its cases (patterns x
+    data lines) number at most ``exhaustive_limit``, and the outcome is exact — a stuck-at
+    fault on random data is not (its errors depend on the stored bits), so it is sampled."""
     geom = get_module(spec.module)
     jobs = []
     bpc = spec.chunk // BLOCK
     for fault_name in spec.faults:
         f = get_fault(fault_name)
-        count = f.count(geom)
-        finite = count is not None and count <= spec.exhaustive_limit
-        if spec.mode == "exhaustive" and not f.is_finite(geom):
-            f.enumerate(geom)  # raises the explanatory FaultError
-        exhaustive = spec.mode == "exhaustive" or (spec.mode == "auto" and finite)
-        total = count if exhaustive else spec.trials
-        for code in spec.codes:
-            for data in spec.data:
+        for data in spec.data:
+            arr = load_data(data, geom)
+            if spec.mode == "exhaustive":
+                exhaustive, total = True, exhaustive_total(f, geom, arr)
+            elif (
+                spec.mode == "auto" and f.is_finite(geom) and not (f.data_dependent and arr is None)
+            ):
+                cases = exhaustive_total(f, geom, arr)
+                exhaustive = cases <= spec.exhaustive_limit
+                total = cases if exhaustive else spec.trials
+            else:
+                exhaustive, total = False, spec.trials
+            for code in spec.codes:
                 key = f"{code}|{f.name}|{data}"
                 jobs.append(Job(key, code, f.name, data, exhaustive, total,
                                 math.ceil(n_blocks(total) / bpc)))  # fmt: skip
@@ -420,10 +436,21 @@ def _init_worker() -> None:
 
 
 def _worker_context():
-    """Process start method for workers. Plain ``fork`` is unsafe once numba's OpenMP thread
-    pool has run in this process (the children die), so workers fork from a clean fork server
-    that has eccsim preloaded (cheap starts, no JIT in the children beyond cache loads)."""
-    if "forkserver" in get_all_start_methods():
+    """Process start method for workers: ``fork`` (fast, works from any script) unless numba's
+    thread pool has already run in this process — forking then kills the children (GNU
+    OpenMP) — in which case workers fork from a clean fork server with eccsim preloaded (this
+    needs the usual ``if __name__ == "__main__":`` guard in scripts)."""
+    import numba
+
+    try:
+        numba.threading_layer()  # raises ValueError until a parallel kernel has run here
+        threads_started = True
+    except ValueError:
+        threads_started = False
+    methods = get_all_start_methods()
+    if not threads_started and "fork" in methods:
+        return get_context("fork")
+    if "forkserver" in methods:
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["eccsim.campaign"])
         return ctx

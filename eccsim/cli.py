@@ -33,6 +33,31 @@ def _int_at_least(lo: int):
     return parse
 
 
+def _fraction(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must lie strictly between 0 and 1")
+    return v
+
+
+def _ber_list(text: str) -> list[float]:
+    """argparse type: comma-separated bit error rates, each strictly between 0 and 1."""
+    out = []
+    for x in (t.strip() for t in text.split(",")):
+        if x:
+            try:
+                out.append(_fraction(x))
+            except argparse.ArgumentTypeError:
+                raise argparse.ArgumentTypeError(
+                    f"{x!r} is not a bit error rate (a number strictly between 0 and 1)"
+                ) from None
+    return out
+
+
 _positive_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
 
@@ -167,8 +192,13 @@ def cmd_campaign(args) -> int:
         v = getattr(args, name)
         if v is not None:
             over[name] = v
-    if args.stop_events is not None or args.stop_rel_ci is not None:
-        over["stop"] = StopRule(args.stop_outcome, args.stop_events or 0, args.stop_rel_ci)
+    if any(v is not None for v in (args.stop_outcome, args.stop_events, args.stop_rel_ci)):
+        base = spec.stop or StopRule()  # options refine the spec's rule, they do not replace it
+        over["stop"] = StopRule(
+            args.stop_outcome if args.stop_outcome is not None else base.outcome,
+            args.stop_events if args.stop_events is not None else base.min_events,
+            args.stop_rel_ci if args.stop_rel_ci is not None else base.rel_ci,
+        )
     if over:
         d = spec.to_dict()
         d.update(over)
@@ -204,7 +234,7 @@ def cmd_sweep(args) -> int:
     from .results import save_results
 
     codes = _split(args.codes) or ["hamming-secded", "hsiao-secded"]
-    bers = [float(x) for x in _split(args.ber)] if args.ber else [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+    bers = [b for group in args.ber for b in group] if args.ber else [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
     from pathlib import Path
 
     out = Path(args.out)
@@ -292,9 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--trials", type=_positive_int, help="Monte Carlo trials per job")
     s.add_argument("--seed", type=_nonneg_int)
     s.add_argument("--chunk", type=_positive_int, help="trials per checkpointed chunk (x4096)")
-    s.add_argument("--stop-outcome", default="sdc", help="outcome the stop rule watches (sdc)")
+    s.add_argument("--stop-outcome", help="outcome the stop rule watches (default sdc)")
     s.add_argument("--stop-events", type=_nonneg_int, help="stop once it has this many events")
-    s.add_argument("--stop-rel-ci", type=float, help="... and its relative CI half-width <= this")
+    s.add_argument(
+        "--stop-rel-ci", type=_fraction, help="... and its relative CI half-width <= this"
+    )
     s.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
     s.add_argument("--out", default="eccsim-results", help="results folder (eccsim-results)")
     g = s.add_mutually_exclusive_group()
@@ -306,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sweep-ber", help="outcome rates vs raw bit error rate, simulated and exact")
     s.add_argument("--codes", action="append", help="codes (default hamming-secded,hsiao-secded)")
     s.add_argument("--module", default="x8-ecc-dimm")
-    s.add_argument("--ber", action="append", help="comma-separated rates (default 1e-6..1e-2)")
+    s.add_argument("--ber", action="append", type=_ber_list,
+                   help="comma-separated rates in (0, 1) (default 1e-6,1e-5,1e-4,1e-3,1e-2)")  # fmt: skip
     s.add_argument("--trials", type=_positive_int, default=100_000, help="trials per point")
     s.add_argument("--seed", type=_nonneg_int, default=0)
     s.add_argument("--out", default="eccsim-sweep", help="results folder (eccsim-sweep)")

@@ -111,8 +111,16 @@ class FaultPatterns:
 
         return FaultPatterns(*(cat(f) for f in FaultPatterns.__dataclass_fields__))
 
+    def select(self, idx) -> FaultPatterns:
+        """The patterns at ``idx`` (an index array or slice), as a new batch."""
+        fields = FaultPatterns.__dataclass_fields__
+        return FaultPatterns(
+            *(None if getattr(self, f) is None else getattr(self, f)[idx] for f in fields)
+        )
+
     def union(self, other: FaultPatterns) -> FaultPatterns:
-        """Both faults at once (element-wise OR of masks); sites are dropped to -1."""
+        """Both faults at once (element-wise OR of masks: a bit hit twice is still one flipped
+        bit); sites are dropped to -1."""
         a = self if self.has_stuck or not other.has_stuck else _with_stuck(self)
         b = other if other.has_stuck or not a.has_stuck else _with_stuck(other)
 
@@ -120,7 +128,7 @@ class FaultPatterns:
             return None if x is None else x | y
 
         return FaultPatterns(
-            a.flip_data ^ b.flip_data, a.flip_check ^ b.flip_check,
+            a.flip_data | b.flip_data, a.flip_check | b.flip_check,
             orr(a.stuck0_data, b.stuck0_data), orr(a.stuck0_check, b.stuck0_check),
             orr(a.stuck1_data, b.stuck1_data), orr(a.stuck1_check, b.stuck1_check),
             a.touched | b.touched, np.full(a.m, -1, dtype=np.int64),
@@ -164,7 +172,8 @@ class FaultModel(ABC):
         if c is None or c > MAX_ENUMERATION:
             raise FaultError(
                 f"fault {self.name!r} has {'infinitely many' if c is None else c} patterns on "
-                f"{geom.name}; exhaustive runs allow at most {MAX_ENUMERATION} (use sampling)"
+                f"{geom.name}; exhaustive runs allow at most {MAX_ENUMERATION}; use sampling: trials=N "
+                "(--trials N)"
             )
         return self._enumerate(geom)
 
@@ -420,6 +429,8 @@ class ChipFault(FaultModel):
         if chip is not None and chips != 1:
             raise FaultError("chip= fixes a single failing chip; use it with chips=1")
         self.scope, self.n_chips, self.chip = scope, int(chips), chip
+        if self.n_chips > 1:
+            self.site_kind = ""  # several chips fail at once: no single site to attribute
         if chips > 1:
             base = f"chips:{chips}" if mode == FLIP and scope == "beat" else f"chips{chips}"
         else:
@@ -556,7 +567,7 @@ class Combined(FaultModel):
         for q, sz in zip(pats, sizes, strict=True):
             stride //= sz
             sel = (idx // stride) % sz
-            part = _take(q, sel)
+            part = q.select(sel)
             acc = part if acc is None else acc.union(part)
         return acc
 
@@ -566,15 +577,6 @@ class Combined(FaultModel):
             q = p.sample(geom, rng, m)
             acc = q if acc is None else acc.union(q)
         return acc
-
-
-def _take(p: FaultPatterns, idx: np.ndarray) -> FaultPatterns:
-    return FaultPatterns(
-        *(
-            None if getattr(p, f) is None else getattr(p, f)[idx]
-            for f in FaultPatterns.__dataclass_fields__
-        )
-    )
 
 
 # ---------------------------------------------------------------------------------------------

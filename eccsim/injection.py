@@ -20,7 +20,7 @@ from .bits import data_words
 from .codec import InputError
 from .codes import LinearCode, get_code
 from .compile import CompiledCode, compile_code
-from .faults import FaultModel, FaultPatterns, RandomBits, get_fault
+from .faults import FaultError, FaultModel, FaultPatterns, RandomBits, get_fault
 from .module import ModuleGeometry, get_module
 from .outcomes import OutcomeCounts, worst
 
@@ -151,22 +151,39 @@ def run_blocks(
     )  # fmt: skip
     if _fused_ok(cc, geom, fault, exhaustive, data):
         return _run_fused(res, cc, geom, fault, total, blocks, seed, stream)
+    lines = 1 if data is None else data.shape[0]
     for b in blocks:
         start = b * BLOCK
         m = min(BLOCK, total - start)
         if m <= 0:
             break
         rng = block_rng(seed, stream, b)
-        if exhaustive:
-            pats = _slice(_enumeration(fault, geom), slice(start, start + m))
-        d = _line_data(data, geom, m, start, rng)
-        if not exhaustive:
+        items = np.arange(start, start + m)
+        if exhaustive:  # case i = (pattern i // lines) written over (data line i % lines)
+            pats = _enumeration(fault, geom).select(items // lines)
+        else:
+            pats = None
+        d = _line_data(data, geom, items, rng)
+        if pats is None:
             pats = fault.sample(geom, rng, m)
         w, ln = tally(classify_lines(cc, d, pats), pats, fault.site_kind)
         res.patterns += m
         res.words += w
         res.lines += ln
     return res
+
+
+def exhaustive_total(fault: FaultModel, geom: ModuleGeometry, data: np.ndarray | None) -> int:
+    """Number of cases of an exhaustive run: every pattern against every given data line."""
+    if not fault.is_finite(geom):
+        fault.enumerate(geom)  # raises FaultError explaining why it cannot be enumerated
+    if fault.data_dependent and data is None:
+        raise FaultError(
+            f"fault {fault.name!r} is stuck-at: its errors depend on the stored bits, so an "
+            "exhaustive (exact) run needs explicit data lines; give data, or sample it with "
+            "trials=N (--trials N)"
+        )
+    return fault.count(geom) * (1 if data is None else data.shape[0])
 
 
 def block_seed(seed: int, stream: int, block: int) -> np.uint64:
@@ -212,10 +229,11 @@ def inject(
 ) -> InjectionResult:
     """Run ``fault`` against ``code`` stored in ``module`` and count the outcomes.
 
-    With ``trials=None`` every pattern of a finite fault model is injected once (exhaustive);
-    otherwise ``trials`` patterns are sampled. Each pattern hits its own line; the line's data
-    is ``data[i % lines]`` when ``data`` (uint64, shape ``(lines, S)`` or ``(lines, S, W)``) is
-    given, random (from ``seed``) otherwise."""
+    With ``trials=None`` every pattern of a finite fault model is injected (exhaustive): once,
+    into a random line, or, when ``data`` (uint64 lines, shape ``(lines, S)`` or
+    ``(lines, S, W)``) is given, into every one of those lines. Stuck-at faults depend on the
+    stored bits, so they are exhaustive only over given data. With ``trials=N``, N random
+    patterns are sampled, each into its own line (random data, or ``data`` cycled)."""
     c = get_code(code)
     geom = get_module(module)
     f = get_fault(fault)
@@ -226,9 +244,7 @@ def inject(
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"seed={seed!r} must be a non-negative integer")
     if trials is None:
-        if not f.is_finite(geom):
-            f.enumerate(geom)  # raises FaultError explaining why it cannot be enumerated
-        total, exhaustive = f.count(geom), True
+        total, exhaustive = exhaustive_total(f, geom, data), True
     else:
         if not isinstance(trials, int | np.integer) or trials < 1:
             raise InputError(
@@ -241,19 +257,15 @@ def inject(
     )  # fmt: skip
 
 
-def _line_data(data, geom, m, start, rng):
+def _line_data(data, geom, items, rng):
+    """Data of the lines for cases ``items``: user lines cycled, or random from ``rng``."""
     if data is not None:
-        idx = (np.arange(start, start + m)) % data.shape[0]
-        return np.ascontiguousarray(data[idx])
+        return np.ascontiguousarray(data[items % data.shape[0]])
     W = data_words(geom.k)
     d = rng.integers(
-        0, np.iinfo(np.uint64).max, size=(m, geom.slots, W), dtype=np.uint64, endpoint=True
-    )
+        0, np.iinfo(np.uint64).max, size=(items.size, geom.slots, W), dtype=np.uint64,
+        endpoint=True,
+    )  # fmt: skip
     if geom.k % 64:
         d[..., -1] &= np.uint64((1 << (geom.k % 64)) - 1)
     return d
-
-
-def _slice(p: FaultPatterns, sl) -> FaultPatterns:
-    fields = FaultPatterns.__dataclass_fields__
-    return FaultPatterns(*(None if getattr(p, f) is None else getattr(p, f)[sl] for f in fields))

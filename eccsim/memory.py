@@ -31,7 +31,9 @@ class LineRead(NamedTuple):
 class Memory:
     """``lines`` lines of ``module``, protected by ``code`` (whose (n, k) must fit the module)."""
 
-    def __init__(self, code: LinearCode | str, module: ModuleGeometry | str, lines: int) -> None:
+    def __init__(
+        self, code: LinearCode | str, module: ModuleGeometry | str, lines: int, *, seed: int = 0
+    ) -> None:
         self.code = get_code(code)
         self.module = get_module(module)
         self.module.check_code(self.code)
@@ -42,6 +44,7 @@ class Memory:
         self.data = np.zeros((self.lines, S, W), dtype=np.uint64)
         self.check = np.zeros((self.lines, S), dtype=self.code.check_dtype)  # encode(0) = 0
         self._stuck = None  # (stuck0_data, stuck0_check, stuck1_data, stuck1_check), lazily
+        self._rng = np.random.default_rng(seed)  # successive random faults are independent
 
     # ----- helpers ----------------------------------------------------------------------------
     def _rows(self, lines) -> np.ndarray:
@@ -72,29 +75,31 @@ class Memory:
         )
 
     def inject(
-        self, lines, fault: FaultModel | str | FaultPatterns, *, seed: int = 0
+        self, lines, fault: FaultModel | str | FaultPatterns, *, seed: int | None = None
     ) -> FaultPatterns:
-        """Apply one fault pattern to each of ``lines``: sampled from ``fault`` with ``seed``, or
-        a given :class:`FaultPatterns` batch (one pattern per line). Flips change the stored
-        bits; stuck-at bits are kept and applied to every later read. Returns the patterns."""
+        """Apply one fault pattern to each of ``lines`` (repeats allowed: both faults land):
+        sampled from ``fault`` — with the memory's own generator, so successive calls are
+        independent, or with a fresh one from ``seed`` — or a given :class:`FaultPatterns`
+        batch (one pattern per line). Flips change the stored bits; stuck-at bits are kept
+        and applied to every later read. Returns the patterns."""
         idx = self._rows(lines)
         if isinstance(fault, FaultPatterns):
             pats = fault
             if pats.m != idx.size:
                 raise InputError(f"{pats.m} fault patterns for {idx.size} lines")
         else:
-            pats = get_fault(fault).sample(self.module, np.random.default_rng(seed), idx.size)
-        self.data[idx] ^= pats.flip_data
-        self.check[idx] ^= pats.flip_check.astype(self.check.dtype)
+            rng = self._rng if seed is None else np.random.default_rng(seed)
+            pats = get_fault(fault).sample(self.module, rng, idx.size)
+        # ufunc.at: a line listed twice receives both patterns
+        np.bitwise_xor.at(self.data, idx, pats.flip_data)
+        np.bitwise_xor.at(self.check, idx, pats.flip_check.astype(self.check.dtype))
         if pats.has_stuck:
             if self._stuck is None:
                 self._stuck = [np.zeros_like(self.data), np.zeros(self.check.shape, np.uint64),
                                np.zeros_like(self.data), np.zeros(self.check.shape, np.uint64)]  # fmt: skip
-            s0d, s0c, s1d, s1c = self._stuck
-            s0d[idx] |= pats.stuck0_data
-            s0c[idx] |= pats.stuck0_check
-            s1d[idx] |= pats.stuck1_data
-            s1c[idx] |= pats.stuck1_check
+            new = (pats.stuck0_data, pats.stuck0_check, pats.stuck1_data, pats.stuck1_check)
+            for acc, add in zip(self._stuck, new, strict=True):
+                np.bitwise_or.at(acc, idx, add)
         return pats
 
     def raw(self, lines) -> tuple[np.ndarray, np.ndarray]:

@@ -47,40 +47,41 @@ def _save(fig, path: str | Path) -> Path:
 
 
 def plot_outcomes(res: Results, path: str | Path, level: str = "word") -> Path:
-    """Stacked outcome fractions: one bar per code, grouped by fault model."""
+    """Stacked outcome fractions: one bar per code, grouped by fault model; one panel per data
+    pattern."""
     if not res.jobs:
         raise ResultsError("the results hold no campaign jobs to plot")
     faults = list(dict.fromkeys(j.fault for j in res.jobs))
     codes = list(dict.fromkeys(j.code for j in res.jobs))
     datas = list(dict.fromkeys(j.data for j in res.jobs))
     order = ("ce", "due", "sdc_miscorrected", "sdc_undetected", "no_error")
-    fig = _figure(max(6.0, 0.6 * len(faults) * max(1, len(codes)) + 2), 5.0)
-    ax = fig.add_subplot()
+    fig = _figure(max(6.0, 0.6 * len(faults) * max(1, len(codes)) + 2), 1.0 + 4.0 * len(datas))
+    axes = fig.subplots(len(datas), 1, squeeze=False)[:, 0]
     width = 0.8 / len(codes)
     hatches = ["", "//", "..", "xx", "\\\\", "++"]
-    for ci, code in enumerate(codes):
-        x = np.arange(len(faults)) + (ci - (len(codes) - 1) / 2) * width
-        fr = np.zeros((len(order), len(faults)))
-        for fi, f in enumerate(faults):
-            j = res.job(code, f, datas[0])
-            counts = j.words if level == "word" else j.lines
-            t = counts.total or 1
-            fr[:, fi] = [counts[o] / t for o in order]
-        bottom = np.zeros(len(faults))
-        for oi, o in enumerate(order):
-            ax.bar(x, fr[oi], width * 0.95, bottom=bottom, color=COLORS[o], edgecolor="black",
-                   linewidth=0.4, hatch=hatches[ci % len(hatches)],
-                   label=LABELS[o] if ci == 0 else None)  # fmt: skip
-            bottom += fr[oi]
-        for xi in x:
-            ax.text(xi, 1.01, code, rotation=90, ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(np.arange(len(faults)), faults)
-    ax.set_ylim(0, 1.3)
-    ax.set_yticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
-    ax.set_xlabel("fault model")
-    ax.set_ylabel(f"fraction of faulty {'codewords' if level == 'word' else 'lines'}")
-    module = res.jobs[0].module
-    ax.set_title(f"Outcome of each fault on {module} (data: {datas[0]})")
+    for ax, data in zip(axes, datas, strict=True):
+        for ci, code in enumerate(codes):
+            x = np.arange(len(faults)) + (ci - (len(codes) - 1) / 2) * width
+            fr = np.zeros((len(order), len(faults)))
+            for fi, f in enumerate(faults):
+                j = res.job(code, f, data)
+                counts = j.words if level == "word" else j.lines
+                t = counts.total or 1
+                fr[:, fi] = [counts[o] / t for o in order]
+            bottom = np.zeros(len(faults))
+            for oi, o in enumerate(order):
+                ax.bar(x, fr[oi], width * 0.95, bottom=bottom, color=COLORS[o], edgecolor="black",
+                       linewidth=0.4, hatch=hatches[ci % len(hatches)],
+                       label=LABELS[o] if ci == 0 and ax is axes[0] else None)  # fmt: skip
+                bottom += fr[oi]
+            for xi in x:
+                ax.text(xi, 1.01, code, rotation=90, ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(np.arange(len(faults)), faults)
+        ax.set_ylim(0, 1.3)
+        ax.set_yticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
+        ax.set_xlabel("fault model")
+        ax.set_ylabel(f"fraction of faulty {'codewords' if level == 'word' else 'lines'}")
+        ax.set_title(f"Outcome of each fault on {res.jobs[0].module} (data: {data})")
     fig.legend(loc="outside lower center", fontsize=8, ncols=5)
     return _save(fig, path)
 

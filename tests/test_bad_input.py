@@ -652,3 +652,14 @@ class TestAnalysisArguments:
     def test_enumeration_needs_a_weight_within_the_codeword(self, k):
         with refused(ValueError, f"k={k}", "0..72"):
             enumerate_kbit(HSIAO, k)
+
+
+def test_patterns_decoder_needs_a_list_of_patterns():
+    import numpy as np
+
+    from eccsim import LinearCode
+    from eccsim.codes import CodeError
+
+    H = np.array([[1, 1, 0, 1, 0, 0], [1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1]])
+    with pytest.raises(CodeError, match="correctable: a non-empty list"):
+        LinearCode(H, decoder="patterns", correctable=5)

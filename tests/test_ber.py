@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from eccsim import STATUS_DUE, decode, encode
+from eccsim import STATUS_DUE, decode, encode, get_code
 from eccsim.ber import IndependentFlips, exact_rates, sweep_ber
 from eccsim.codes import hsiao_secded
 from eccsim.faults import FaultError
@@ -223,3 +223,25 @@ class TestSampler:
             sweep_ber(["hsiao-secded"], bers=[1e-3, 2.0], trials=10)
         with pytest.raises(FaultError, match="trials"):
             sweep_ber(["hsiao-secded"], bers=[1e-3], trials=0)
+
+
+def test_line_rates_keep_their_precision_at_tiny_bit_error_rates():
+    # exact rational arithmetic as the reference: no cancellation possible there
+    from fractions import Fraction
+
+    from eccsim.analysis import exact_kbit
+
+    code = get_code("hsiao-secded")
+    rows = exact_kbit(code, code.n)
+    slots = 8
+    for p in (1e-9, 1e-7):
+        P = Fraction(p)
+        word = {o: sum(Fraction(getattr(r, o) if o != "sdc" else r.sdc) * P**r.k
+                       * (1 - P) ** (code.n - r.k) for r in rows) for o in ("ce", "due", "sdc")}  # fmt: skip
+        clean = (1 - P) ** code.n
+        line_sdc = 1 - (1 - word["sdc"]) ** slots
+        line_due = (1 - word["sdc"]) ** slots - (1 - word["sdc"] - word["due"]) ** slots
+        line_ce = (clean + word["ce"]) ** slots - clean**slots
+        got = exact_rates(code, slots, [p])
+        for o, want in (("sdc", line_sdc), ("due", line_due), ("ce", line_ce)):
+            assert got[("line", o)][0] == pytest.approx(float(want), rel=1e-9), (p, o)

@@ -336,3 +336,47 @@ def test_output_piped_into_a_reader_that_quits_is_not_an_error():
     )  # fmt: skip
     assert proc.returncode == 0
     assert "error" not in proc.stderr
+
+
+def _one_line_error(args: list[str]) -> str:
+    proc = subprocess.run([sys.executable, "-m", "eccsim.cli", *args], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    return proc.stderr
+
+
+@pytest.mark.parametrize("bad", ["abc", "2", "0", "1e-3,x"])
+def test_sweep_ber_names_the_bad_rate_option(bad):
+    assert "--ber" in _one_line_error(["sweep-ber", "--ber", bad])
+
+
+def test_stop_options_refine_the_spec_stop_rule_instead_of_replacing_it(tmp_path):
+    spec = tmp_path / "st.toml"
+    spec.write_text(
+        '[campaign]\ncodes = ["hsiao-secded"]\nfaults = ["chip-burst"]\ntrials = 8192\n'
+        'chunk = 4096\n[campaign.stop]\noutcome = "due"\nmin_events = 1\nrel_ci = 0.5\n'
+    )
+    out = tmp_path / "r"
+    proc = subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "campaign", str(spec), "--stop-events", "50",
+         "--quiet", "--workers", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    saved = json.loads((out / "results.json").read_text())["spec"]["stop"]
+    assert saved == {"outcome": "due", "min_events": 50, "rel_ci": 0.5}
+
+
+def test_a_campaign_from_a_script_on_stdin_can_use_worker_processes(tmp_path):
+    script = (
+        "from eccsim.campaign import CampaignSpec, run_campaign\n"
+        "spec = CampaignSpec(codes=('hsiao-secded',), faults=('chip-burst',), trials=8192,"
+        " chunk=4096)\n"
+        "r = run_campaign(spec, None, workers=2)\n"
+        "print(r.jobs[0].patterns)\n"
+    )
+    proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "8192"

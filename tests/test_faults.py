@@ -27,7 +27,7 @@ from eccsim.faults import (
 )
 from eccsim.injection import inject
 from eccsim.module import get_module
-from eccsim.outcomes import NO_ERROR
+from eccsim.outcomes import CE, DUE, NO_ERROR
 
 X8 = get_module("x8-ecc-dimm")  # 9 x8 chips, 72 DQ, 8 beats, one (72,64) word per beat
 X4 = get_module("x4-ecc-dimm")  # 18 x4 chips, 72 DQ, 8 beats, one (72,64) word per beat
@@ -302,12 +302,13 @@ class TestChipFault:
 class TestCombined:
     @staticmethod
     def _expected_product(a: FaultPatterns, b: FaultPatterns, geom) -> Counter:
-        """Multiset of (flip, stuck0, stuck1, touched) over all pairs: flips XOR, the rest OR."""
+        """Multiset of (flip, stuck0, stuck1, touched) over all pairs: every mask ORs (a bit hit
+        by both faults is one flipped bit, not a restored one)."""
         out = Counter()
         ga = [bit_grid(a, w, geom) for w in (FLIP, STUCK0, STUCK1)]
         gb = [bit_grid(b, w, geom) for w in (FLIP, STUCK0, STUCK1)]
         for i in range(a.m):
-            f = ga[0][i][None] ^ gb[0]
+            f = ga[0][i][None] | gb[0]
             s0 = ga[1][i][None] | gb[1]
             s1 = ga[2][i][None] | gb[2]
             t = a.touched[i][None] | b.touched
@@ -499,11 +500,12 @@ def test_stuck_at_1_data_chips_on_all_ones_data_are_masked(code_name):
     code = get_code(code_name)
     ones = np.full((3, 8), np.iinfo(np.uint64).max, dtype=np.uint64)
     res = inject(code, "x8-ecc-dimm", "chip-stuck-1", data=ones)
+    words_per_chip = 8 * ones.shape[0]  # every chip pattern over every data line, 8 beats each
     for chip in range(8):
         row = res.words.by_site[chip]
-        assert row[NO_ERROR] == row.sum() == 8
+        assert row[NO_ERROR] == row.sum() == words_per_chip
     check_holds_ones = all(_ones_check_bits(code))
-    assert (res.words.by_site[8][NO_ERROR] == 8) == check_holds_ones
+    assert (res.words.by_site[8][NO_ERROR] == words_per_chip) == check_holds_ones
 
 
 @pytest.mark.parametrize("fault", ["pin-stuck-0", "chip-stuck-0"])
@@ -520,3 +522,31 @@ def test_stuck_at_1_on_all_zero_data_is_never_masked():
     res = inject("hsiao-secded", "x8-ecc-dimm", "chip-stuck-1", data=zeros)
     assert res.words.total == 9 * 8
     assert res.words[NO_ERROR] == 0
+
+
+def test_two_faults_on_the_same_bit_leave_one_flipped_bit():
+    # bit+bit enumerates all 72 x 72 pairs: 72 pairs hit one bit (a 1-bit error, corrected),
+    # the rest are 2-bit errors (detected by a SEC-DED code)
+    res = inject("hsiao-secded", "x8-ecc-dimm", "bit+bit")
+    assert res.words[CE] == 72
+    assert res.words[DUE] == 72 * 71
+    assert res.words[NO_ERROR] == 0
+
+
+def test_a_multi_chip_fault_has_no_single_site():
+    assert ChipFault(chips=2).site_kind == ""
+    res = inject("hsiao-secded", "x4-ecc-dimm", ChipFault(chips=2), trials=4096)
+    assert res.words.by_site == {}
+
+
+def test_stuck_at_faults_are_exact_only_over_given_data():
+    with pytest.raises(ValueError, match=r"stuck-at.*trials=N"):
+        inject("hsiao-secded", "x8-ecc-dimm", "chip-stuck-1")
+    lines = np.array([[0] * 8, [2**64 - 1] * 8], dtype=np.uint64)
+    res = inject("hsiao-secded", "x8-ecc-dimm", "chip-stuck-0", data=lines)
+    assert res.patterns == 9 * 2  # every chip over every data line
+    # stuck-at-0 is invisible on the all-zeros line and corrupts every bit of a data chip on
+    # the all-ones line (the check chip there holds the check bits of all-ones data)
+    for chip in range(8):
+        row = res.lines.by_site[chip]
+        assert row.sum() == 2 and row[NO_ERROR] == 1

@@ -85,3 +85,23 @@ def test_bad_arguments_are_refused_with_clear_messages(mem_and_data):
         Memory("hsiao-secded", "x8-ecc-dimm", 0)
     with pytest.raises(ValueError, match=r"\(136,128\)"):
         Memory("hamming-sec-136", "x8-ecc-dimm", 1)
+
+
+def test_two_faults_on_the_same_line_in_one_call_both_land():
+    mem = Memory("hsiao-secded", "x8-ecc-dimm", 1)
+    a = BitFlips([3]).sample(mem.module, None, 1)
+    b = BitFlips([5]).sample(mem.module, None, 1)
+    from eccsim.faults import FaultPatterns
+
+    mem.inject([0, 0], FaultPatterns.concat([a, b]))
+    assert mem.read(0).status[0, 0] == -2  # a 2-bit error: detected, not "corrected"
+
+
+def test_successive_random_upsets_are_independent():
+    mem = Memory("hsiao-secded", "x8-ecc-dimm", 1, seed=5)
+    first = mem.inject(0, "bit")
+    second = mem.inject(0, "bit")
+    assert not np.array_equal(first.flip_data, second.flip_data) or not np.array_equal(
+        first.flip_check, second.flip_check
+    )
+    assert mem.read(0).status[0, 0] == -2

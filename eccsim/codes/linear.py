@@ -90,8 +90,10 @@ class LinearCode:
                 raise CodeError('correctable patterns need decoder="patterns"')
             patterns = ()
         else:
-            if not correctable:
-                raise CodeError('decoder="patterns" needs a non-empty list of correctable patterns')
+            if not isinstance(correctable, list | tuple) or not correctable:
+                raise CodeError(
+                    'decoder="patterns" needs correctable: a non-empty list of bit-position lists'
+                )
             patterns = tuple(self._check_pattern(p) for p in correctable)
             syn = [self.syndrome_of(p) for p in patterns]
             if 0 in syn:
