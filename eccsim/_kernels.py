@@ -186,20 +186,6 @@ def _enumerate_k_bits(od, oc, n, k, kbits, masks, table, pat_data, pat_check, co
             idx[u] = idx[u - 1] + 1
 
 
-@njit(cache=True)
-def _subset_syndrome_counts(columns, max_w, nsyn):
-    """out[w, s] = number of w-subsets of ``columns`` whose XOR is s (w <= max_w), int64."""
-    out = np.zeros((max_w + 1, nsyn), dtype=np.int64)
-    out[0, 0] = 1
-    for i in range(columns.shape[0]):
-        col = np.int64(columns[i])
-        top = min(max_w, i + 1)
-        for w in range(top, 0, -1):
-            for s in range(nsyn):
-                out[w, s] += out[w - 1, s ^ col]
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # Fast paths for codes with k <= 64 and r <= 8 (every (72,64) code): 1-D data, masks padded to
 # exactly 8 so the check-bit loop has a constant trip count; LLVM unrolls it and vectorizes

@@ -22,7 +22,19 @@ from . import _kernels as K
 from .bits import data_words
 from .codes import LinearCode, get_code
 from .compile import DUE, compile_code
-from .outcomes import N_OUTCOMES, OUTCOME_LABELS, OutcomeCounts
+from .faults import FaultModel, FaultPatterns, get_fault
+from .injection import InjectionResult, tally
+from .module import ModuleGeometry, get_module
+from .outcomes import (
+    CE,
+    N_OUTCOMES,
+    NO_ERROR,
+    OUTCOME_LABELS,
+    SDC_MISCORRECTED,
+    SDC_UNDETECTED,
+    OutcomeCounts,
+)
+from .outcomes import DUE as OUT_DUE
 
 INT64_SAFE = 2**62
 
@@ -30,8 +42,9 @@ INT64_SAFE = 2**62
 def subset_syndrome_counts(code: LinearCode | str, max_w: int) -> np.ndarray:
     """``(max_w + 1, 2**r)`` array: entry [w, s] = number of w-bit error patterns with syndrome s.
 
-    int64 when every count fits, else Python ints (object dtype). Wraps
-    ``_kernels._subset_syndrome_counts``."""
+    A dynamic programme over the columns of H, vectorized over weights and syndromes (one
+    numpy step per codeword bit: about 1 ms for a (72,64) code and k <= 8). int64 when every
+    count fits, else exact Python ints (object dtype)."""
     c = get_code(code)
     if not isinstance(max_w, int | np.integer) or max_w < 0:
         raise ValueError(f"max_w={max_w!r} must be a non-negative integer")
@@ -39,15 +52,16 @@ def subset_syndrome_counts(code: LinearCode | str, max_w: int) -> np.ndarray:
     cc = compile_code(c)
     cc.require_table()
     nsyn = 1 << c.r
-    if max(math.comb(c.n, w) for w in range(max_w + 1)) < INT64_SAFE:
-        return K._subset_syndrome_counts(cc.columns.astype(np.int64), max_w, nsyn)
-    out = np.zeros((max_w + 1, nsyn), dtype=object)
-    out[:] = 0
+    fits = max(math.comb(c.n, w) for w in range(max_w + 1)) < INT64_SAFE
+    out = np.zeros((max_w + 1, nsyn), dtype=np.int64 if fits else object)
+    if not fits:
+        out[:] = 0
     out[0, 0] = 1
     idx = np.arange(nsyn)
-    for i, col in enumerate(cc.columns.astype(np.int64)):
-        for w in range(min(max_w, i + 1), 0, -1):
-            out[w] = out[w] + out[w - 1][idx ^ col]
+    for col in cc.columns.astype(np.int64):
+        # adding one more bit: every (w-1)-subset with syndrome s ^ col becomes a w-subset
+        # with syndrome s; the right-hand side is evaluated before the in-place update
+        out[1:] += out[:-1][:, idx ^ col]
     return out
 
 
@@ -127,6 +141,52 @@ def enumerate_kbit(code: LinearCode | str, k: int, seed: int = 0) -> OutcomeCoun
     return OutcomeCounts(counts)
 
 
+def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray:
+    """Outcome code of every codeword ``(m, S)`` under flip patterns, worked out in syndrome
+    space (no decoding): the decoder's action depends only on the syndrome of the error, and
+    it corrects exactly when its correction pattern equals the error. Stuck-at patterns are
+    refused: their errors depend on the stored data. The kernels' decode-and-compare path is
+    cross-checked against this in the tests."""
+    if pats.has_stuck:
+        raise ValueError("classify_patterns needs flip patterns; stuck-at errors depend on data")
+    cc = compile_code(get_code(code))
+    table = cc.require_table()
+    ed, ec = pats.flip_data, pats.flip_check.astype(np.uint64)
+    syn = np.zeros(ec.shape, dtype=np.uint64)
+    for j in range(cc.r):
+        ones = np.bitwise_count(ed & cc.masks[j]).sum(axis=-1, dtype=np.uint64)
+        ones += (ec >> np.uint64(j)) & np.uint64(1)
+        syn |= (ones & np.uint64(1)) << np.uint64(j)
+    act = table[syn.astype(np.int64)]
+    p = np.maximum(act, 0)
+    exact_fix = (ed == cc.pat_data[p]).all(axis=-1) & (ec == cc.pat_check[p])
+    clean = (ed == 0).all(axis=-1) & (ec == 0)
+    out = np.select(
+        [clean, syn == 0, act == DUE, exact_fix],
+        [NO_ERROR, SDC_UNDETECTED, OUT_DUE, CE],
+        SDC_MISCORRECTED,
+    )
+    return out.astype(np.int8)
+
+
+def exact_fault_outcomes(
+    code: LinearCode | str, module: ModuleGeometry | str, fault: FaultModel | str
+) -> InjectionResult:
+    """Exact outcome counts of every pattern of a finite flip fault model (e.g. ``"chip"``,
+    ``"pin"``, ``"bits:3"``) on ``module``, per codeword and per line, with per-site counts;
+    the same numbers as an exhaustive :func:`eccsim.injection.inject`, without running data
+    through the kernels."""
+    c = get_code(code)
+    geom = get_module(module)
+    f = get_fault(fault)
+    geom.check_code(c)
+    if f.data_dependent:
+        raise ValueError(f"fault {f.name!r} is stuck-at: its outcome depends on the stored data")
+    pats = f.enumerate(geom)
+    words, lines = tally(classify_patterns(c, pats), pats, f.site_kind)
+    return InjectionResult(c.name, geom.name, f.name, f.site_kind, True, pats.m, words, lines)
+
+
 def format_kbit_table(code: LinearCode, rows: list[KBitRow]) -> str:
     """A fixed-width text table of :func:`exact_kbit` rows (counts and fractions)."""
     head = f"{'k':>3} {'patterns':>16} " + " ".join(
@@ -145,7 +205,9 @@ def format_kbit_table(code: LinearCode, rows: list[KBitRow]) -> str:
 __all__ = [
     "OUTCOME_LABELS",
     "KBitRow",
+    "classify_patterns",
     "enumerate_kbit",
+    "exact_fault_outcomes",
     "exact_kbit",
     "format_kbit_table",
     "subset_syndrome_counts",

@@ -119,9 +119,8 @@ def _default_module(code):
 
 
 def cmd_analyze(args) -> int:
-    from .analysis import exact_kbit, format_kbit_table
+    from .analysis import exact_fault_outcomes, exact_kbit, format_kbit_table
     from .codes import get_code
-    from .injection import inject
     from .module import get_module
 
     code = get_code(args.code)
@@ -136,7 +135,7 @@ def cmd_analyze(args) -> int:
     else:
         geom = _default_module(code)
     if geom is not None:
-        res = inject(code, geom, "chip")
+        res = exact_fault_outcomes(code, geom, "chip")
         print()
         print(f"whole-chip faults on {geom.name}: every non-zero pattern of one chip's "
               f"{geom.chip_width} bits in one beat ({res.patterns} patterns), exact")  # fmt: skip

@@ -362,3 +362,27 @@ def test_parity_byte_detects_every_single_bit_and_misses_even_flips_in_a_byte():
     assert res.words[SDC_UNDETECTED] == within
     assert res.words[DUE] == 71 - within
     assert res.words[SDC_MISCORRECTED] == 0
+
+
+@pytest.mark.parametrize("module", ["x8-ecc-dimm", "x4-ecc-dimm"])
+@pytest.mark.parametrize("fault", ["chip", "pin", "bits:2", "burst:4", "chip+bit", "chips:2"])
+@pytest.mark.parametrize("code_name", ["parity-byte", "hamming-secded", "hsiao-secded"])
+def test_syndrome_space_fault_outcomes_equal_decoding_every_pattern(code_name, module, fault):
+    # two independent routes to the same exact numbers: reasoning on syndromes alone vs
+    # writing random data, injecting each pattern, decoding and comparing (the kernels)
+    from eccsim.analysis import exact_fault_outcomes
+
+    if fault == "chips:2" and module == "x8-ecc-dimm":
+        pytest.skip("2.3 million patterns; the x4 module covers the two-chip case")
+    a = exact_fault_outcomes(code_name, module, fault)
+    b = inject(code_name, module, fault)
+    assert a.patterns == b.patterns
+    assert a.words == b.words
+    assert a.lines == b.lines
+
+
+def test_syndrome_space_outcomes_refuse_stuck_at_faults():
+    from eccsim.analysis import exact_fault_outcomes
+
+    with pytest.raises(ValueError, match="stuck-at"):
+        exact_fault_outcomes("hsiao-secded", "x8-ecc-dimm", "chip-stuck-1")
