@@ -202,6 +202,10 @@ def load_data(name: str, geom) -> np.ndarray | None:
     """Line data for a data-pattern name: None for random, else a uint64 (lines, S, W) array."""
     S, W = geom.slots, data_words(geom.k)
     top = np.uint64((1 << (geom.k % 64)) - 1) if geom.k % 64 else np.uint64(2**64 - 1)
+    if name not in DATA_PATTERNS and not name.endswith(".npy"):
+        raise CampaignError(
+            f"data={name!r} is unknown; choose {', '.join(DATA_PATTERNS)} or a .npy file of lines"
+        )
     if name == "random":
         return None
     if name == "zeros":

@@ -152,10 +152,13 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_inject(args) -> int:
+    from .campaign import load_data
     from .injection import inject
+    from .module import get_module
 
+    data = load_data(args.data, get_module(args.module)) if args.data else None
     t0 = time.perf_counter()
-    res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed)
+    res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed, data=data)
     dt = time.perf_counter() - t0
     mode = "exhaustive" if res.exhaustive else f"{res.patterns} random patterns, seed {args.seed}"
     print(f"{res.code} on {res.module}, fault {res.fault} ({mode}, {dt:.2f} s)")
@@ -306,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("fault", help="fault name, e.g. bits:3, chip, pin-stuck-1 (see eccsim faults)")
     s.add_argument("--module", default="x8-ecc-dimm", help="module preset (default x8-ecc-dimm)")
     s.add_argument("--trials", type=_positive_int, help="random patterns (default: exhaustive)")
+    s.add_argument(
+        "--data", help="random (default), zeros, ones, checkerboard or FILE.npy of lines"
+    )
     s.add_argument("--seed", type=_nonneg_int, default=0)
     s.set_defaults(func=cmd_inject)
 
