@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -82,12 +83,26 @@ class FaultPatterns:
             md, mc = self.stuck0_data, self.stuck0_check
         else:
             md, mc = self.stuck1_data, self.stuck1_check
-        d = bits < k
-        one = np.uint64(1)
-        np.bitwise_or.at(
-            md, (rows[d], slots[d], bits[d] // 64), one << (bits[d] % 64).astype(np.uint64)
-        )
-        np.bitwise_or.at(mc, (rows[~d], slots[~d]), one << (bits[~d] - k).astype(np.uint64))
+        # Mark the bits in a boolean grid (data bits 0..64W-1, then 64 check-bit positions) and
+        # pack it little-endian into words: far faster than np.bitwise_or.at, and repeated
+        # bits simply stay set. Rows go in chunks so the grid stays a few MiB.
+        m, S, W = md.shape
+        width = 64 * W + 64
+        pos = np.where(bits < k, bits, 64 * W + bits - k)
+        if rows.size > 1 and (np.diff(rows) < 0).any():
+            order = np.argsort(rows, kind="stable")
+            rows, slots, pos = rows[order], slots[order], pos[order]
+        step = max(1, (1 << 22) // (S * width))
+        for r0 in range(0, m, step):
+            lo, hi = np.searchsorted(rows, [r0, r0 + step])
+            if lo == hi:
+                continue
+            n_rows = min(step, m - r0)
+            grid = np.zeros((n_rows, S, width), dtype=bool)
+            grid[rows[lo:hi] - r0, slots[lo:hi], pos[lo:hi]] = True
+            words = np.packbits(grid, axis=-1, bitorder="little").view("<u8")
+            md[r0 : r0 + n_rows] |= words[..., :W]
+            mc[r0 : r0 + n_rows] |= words[..., W]
         self.touched[rows, slots] = True
 
     def apply(self, data: np.ndarray, check: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,6 +234,42 @@ def _random_nonzero(rng: np.random.Generator, m: int, bits: int) -> np.ndarray:
         if nz == 0:
             return out
         out[zero] = rng.integers(0, 2, size=(nz, bits), dtype=np.int8).astype(bool)
+
+
+_FULL = np.iinfo(np.uint64).max
+
+
+def _random_under(rng: np.random.Generator, md: np.ndarray, mc: np.ndarray):
+    """Uniformly random non-zero sub-patterns of the masks ``md (m,S,W)`` / ``mc (m,S)``: every
+    masked bit is an independent fair coin; all-zero rows are drawn again."""
+    fd = rng.integers(0, _FULL, size=md.shape, dtype=np.uint64, endpoint=True) & md
+    fc = rng.integers(0, _FULL, size=mc.shape, dtype=np.uint64, endpoint=True) & mc
+    while True:
+        zero = ~((fd != 0).any(axis=(1, 2)) | (fc != 0).any(axis=1))
+        if not zero.any():
+            return fd, fc
+        i = np.nonzero(zero)[0]
+        fd[i] = rng.integers(0, _FULL, size=(i.size, *md.shape[1:]), dtype=np.uint64,
+                             endpoint=True) & md[i]  # fmt: skip
+        fc[i] = rng.integers(0, _FULL, size=(i.size, *mc.shape[1:]), dtype=np.uint64,
+                             endpoint=True) & mc[i]  # fmt: skip
+
+
+def _or_into(p: FaultPatterns, which: str, md: np.ndarray, mc: np.ndarray) -> None:
+    if which == FLIP:
+        p.flip_data |= md
+        p.flip_check |= mc
+    elif which == STUCK0:
+        p.stuck0_data |= md
+        p.stuck0_check |= mc
+    else:
+        p.stuck1_data |= md
+        p.stuck1_check |= mc
+
+
+@lru_cache(maxsize=64)
+def _chip_masks(geom: ModuleGeometry, beat: int | None):
+    return geom.chip_masks(beat)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,11 +444,16 @@ class PinFault(FaultModel):
     def sample(self, geom, rng, m):
         pins = self._pins(geom)
         chosen = pins[rng.integers(0, len(pins), size=m)] if len(pins) > 1 else np.repeat(pins, m)
+        dq_d, dq_c = geom.dq_beat_masks
+        md = np.bitwise_or.reduce(dq_d, axis=1)[chosen]  # the pin's bit in every beat
+        mc = np.bitwise_or.reduce(dq_c, axis=1)[chosen]
+        p = FaultPatterns.empty(m, geom, stuck=self.mode != FLIP)
         if self.mode == FLIP:
-            beats = _random_nonzero(rng, m, geom.burst_length)
-        else:
-            beats = np.ones((m, geom.burst_length), dtype=bool)
-        return self._build(geom, chosen, beats)
+            md, mc = _random_under(rng, md, mc)  # a random non-empty set of beats
+        _or_into(p, self.mode, md, mc)
+        p.touched[:] = True
+        p.site[:] = chosen
+        return p
 
     def _build(self, geom, pins, beats_mask):
         p = self._build_masks(geom, pins, beats_mask)
@@ -523,12 +579,25 @@ class ChipFault(FaultModel):
             keys = rng.random((m, len(chips)))
             chosen = chips[np.argsort(keys, axis=1)[:, : self.n_chips]]
         p = FaultPatterns.empty(m, geom, stuck=self.mode != FLIP)
-        rows = np.arange(m)
         B = self._beats(geom)
+        one_beat = self.mode == FLIP and self.scope == "beat"
         beat = rng.integers(0, B, size=m) if B > 1 else np.zeros(m, dtype=np.int64)
+        if one_beat:  # (B, chips, S, W) / (B, chips, S): each chip's bits in each beat
+            per_beat = [_chip_masks(geom, b) for b in range(B)]
+            all_d = np.stack([d for d, _ in per_beat])
+            all_c = np.stack([c for _, c in per_beat])
+        else:
+            all_d, all_c = _chip_masks(geom, None)
         for j in range(self.n_chips):
-            pats = _random_nonzero(rng, m, self._bits_per_chip(geom)) if self.mode == FLIP else None
-            self._add_chip(geom, p, rows, chosen[:, j], beat, pats)
+            cid = chosen[:, j]
+            md, mc = (all_d[beat, cid], all_c[beat, cid]) if one_beat else (all_d[cid], all_c[cid])
+            if self.mode == FLIP:
+                md, mc = _random_under(rng, md, mc)
+            _or_into(p, self.mode, md, mc)
+            if one_beat:
+                p.touched |= (all_d[beat, cid] != 0).any(axis=-1) | (all_c[beat, cid] != 0)
+            else:
+                p.touched[:] = True  # the chip fails in every beat: every codeword is reached
         if self.n_chips == 1:
             p.site[:] = chosen[:, 0]
         return p

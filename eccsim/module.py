@@ -157,6 +157,39 @@ class ModuleGeometry:
         sub = self.bits_of_dq[chip * w : chip * w + w]  # (w, BL, 2)
         return sub.transpose(1, 0, 2).reshape(-1, 2)
 
+    @cached_property
+    def dq_beat_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Error-mask form of the bit map: for DQ pin ``q`` and beat ``t``, the line's
+        ``(S, W)`` data-word mask and ``(S,)`` check mask of the one codeword bit it carries.
+        Shapes ``(bus_width, burst_length, S, W)`` uint64 and ``(bus_width, burst_length, S)``
+        uint64 (layout of :mod:`eccsim.bits`); OR them to mask chips, pins or beats."""
+        from .bits import data_words
+
+        W = data_words(self.k)
+        md = np.zeros((self.bus_width, self.burst_length, self.slots, W), dtype=np.uint64)
+        mc = np.zeros((self.bus_width, self.burst_length, self.slots), dtype=np.uint64)
+        for q in range(self.bus_width):
+            for t in range(self.burst_length):
+                slot, bit = (int(x) for x in self.bits_of_dq[q, t])
+                if bit < self.k:
+                    md[q, t, slot, bit // 64] = np.uint64(1) << np.uint64(bit % 64)
+                else:
+                    mc[q, t, slot] = np.uint64(1) << np.uint64(bit - self.k)
+        md.setflags(write=False)
+        mc.setflags(write=False)
+        return md, mc
+
+    def chip_masks(self, beat: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(chips, S, W)`` and ``(chips, S)`` masks of every bit each chip stores in the line
+        (or only in ``beat``)."""
+        md, mc = self.dq_beat_masks
+        if beat is not None:
+            md, mc = md[:, beat : beat + 1], mc[:, beat : beat + 1]
+        w = self.chip_width
+        d = np.bitwise_or.reduce(md, axis=1).reshape(self.chips, w, *md.shape[2:])
+        c = np.bitwise_or.reduce(mc, axis=1).reshape(self.chips, w, -1)
+        return np.bitwise_or.reduce(d, axis=1), np.bitwise_or.reduce(c, axis=1)
+
     def check_code(self, code) -> None:
         """Raise :class:`ModuleError` unless ``code`` has this module's (n, k)."""
         if code.n != self.n or code.k != self.k:
