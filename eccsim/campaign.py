@@ -90,7 +90,7 @@ class CampaignSpec:
     trials: int = 1_000_000
     data: tuple[str, ...] = ("random",)
     seed: int = 2026
-    chunk: int = 65536
+    chunk: int = 262144
     exhaustive_limit: int = 2_000_000
     confidence: float = 0.95
     stop: StopRule | None = None
