@@ -102,8 +102,12 @@ def exact_rates(code, slots: int, ps) -> dict[str, np.ndarray]:
     ratio = np.clip(b / np.where(a < 1, 1 - a, 1.0), 0.0, 1.0)  # P(DUE | no SDC), rounding-safe
     with np.errstate(divide="ignore"):  # ratio == 1 gives log1p(-1) = -inf, expm1 -> -1: right
         out[("line", "due")] = no_sdc * -np.expm1(slots * np.log1p(-ratio))
-    out[("line", "ce")] = np.exp(slots * log_clean) * np.expm1(
-        slots * np.log1p(ce / np.exp(log_clean))
+    # CE: (q+c)^S - q^S = (q+c)^S * (1 - (q/(q+c))^S), in logs so that it neither loses
+    # precision at small p nor turns into 0/0 when q underflows near p = 1
+    with np.errstate(divide="ignore"):
+        log_q_or_ce = np.logaddexp(log_clean, np.log(ce))
+    out[("line", "ce")] = (
+        np.exp(slots * log_q_or_ce) * -np.expm1(slots * (log_clean - log_q_or_ce)) + 0.0
     )
     return out
 

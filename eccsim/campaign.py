@@ -297,7 +297,30 @@ class _JobState:
     stopped_early: bool = False
 
 
-def _prepare_dir(out: Path, spec: CampaignSpec, resume: bool, force: bool) -> dict:
+CHECKPOINT_FORMAT = "eccsim-checkpoint/2"
+
+
+def data_fingerprints(spec: CampaignSpec) -> dict[str, dict]:
+    """SHA-256 and shape of every .npy data file of the spec: a resume (or a run whose file
+    changed under it) must see the very same lines."""
+    import hashlib
+
+    out = {}
+    for name in spec.data:
+        if name.endswith(".npy"):
+            raw = Path(name).read_bytes()
+            arr = np.load(Path(name), allow_pickle=False)
+            out[name] = {"sha256": hashlib.sha256(raw).hexdigest(), "shape": list(arr.shape)}
+    return out
+
+
+def _plan_summary(jobs: list[Job]) -> dict:
+    return {j.key: {"exhaustive": j.exhaustive, "total": j.total} for j in jobs}
+
+
+def _prepare_dir(
+    out: Path, spec: CampaignSpec, resume: bool, force: bool, plan_summary: dict, files: dict
+) -> dict:
     """Check the results folder; return the checkpoint to resume from (or {})."""
     if resume and force:
         raise CampaignError("--resume and --force exclude each other")
@@ -314,6 +337,11 @@ def _prepare_dir(out: Path, spec: CampaignSpec, resume: bool, force: bool) -> di
             raise CampaignError(
                 f"{ck}: checkpoint is corrupt; rerun with --force to start over"
             ) from None
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise CampaignError(
+                f"{ck} was written by another eccsim version ({state.get('format')!r}, this one "
+                f"reads {CHECKPOINT_FORMAT!r}); use --force to start over"
+            )
         if state.get("spec") != spec.to_dict():
             old = state.get("spec", {})
             diff = sorted(
@@ -322,6 +350,18 @@ def _prepare_dir(out: Path, spec: CampaignSpec, resume: bool, force: bool) -> di
             raise CampaignError(
                 f"the checkpoint in {str(out)!r} was made with a different spec (differs in: "
                 f"{', '.join(diff)}); resume with the same spec or use --force to start over"
+            )
+        changed = sorted(k for k in set(files) | set(state.get("data_files", {}))
+                         if files.get(k) != state.get("data_files", {}).get(k))  # fmt: skip
+        if changed:
+            raise CampaignError(
+                f"data file(s) {', '.join(changed)} changed since the checkpoint in {str(out)!r}; "
+                "restore them or use --force to start over"
+            )
+        if state.get("plan") != plan_summary:
+            raise CampaignError(
+                f"the checkpoint in {str(out)!r} plans its jobs differently (exhaustive or trial "
+                "counts changed); use --force to start over"
             )
         return state
     if ours and not force:
@@ -334,7 +374,7 @@ def _prepare_dir(out: Path, spec: CampaignSpec, resume: bool, force: bool) -> di
     return {}
 
 
-def _state_to_json(spec, states: dict[str, _JobState]) -> str:
+def _state_to_json(spec, states: dict[str, _JobState], plan_summary: dict, files: dict) -> str:
     jobs = {}
     for key, s in states.items():
         jr = JobResult(
@@ -344,9 +384,9 @@ def _state_to_json(spec, states: dict[str, _JobState]) -> str:
         jobs[key] = {"chunks_done": s.chunks_done, "finished": s.finished, "patterns": s.patterns,
                      "words": d["words"], "lines": d["lines"], "wall_s": s.wall_s,
                      "stopped_early": s.stopped_early}  # fmt: skip
-    return (
-        json.dumps({"format": "eccsim-checkpoint/1", "spec": spec.to_dict(), "jobs": jobs}) + "\n"
-    )
+    doc = {"format": CHECKPOINT_FORMAT, "spec": spec.to_dict(), "plan": plan_summary,
+           "data_files": files, "jobs": jobs}  # fmt: skip
+    return json.dumps(doc) + "\n"
 
 
 def _state_from_json(d: dict) -> _JobState:
@@ -372,10 +412,12 @@ def run_campaign(
     defaults to all cores; ``progress`` to a tqdm bar when stderr is a terminal."""
     spec.validate()
     jobs = plan(spec)
+    summary = _plan_summary(jobs)
+    files = data_fingerprints(spec)
     out = Path(out_dir) if out_dir is not None else None
     states = {j.key: _JobState() for j in jobs}
     if out is not None:
-        ck = _prepare_dir(out, spec, resume, force)
+        ck = _prepare_dir(out, spec, resume, force, summary, files)
         for key, d in ck.get("jobs", {}).items():
             if key in states:
                 states[key] = _state_from_json(d)
@@ -396,7 +438,7 @@ def run_campaign(
 
     def checkpoint():
         if out is not None:
-            atomic_write_text(out / CHECKPOINT, _state_to_json(spec, states))
+            atomic_write_text(out / CHECKPOINT, _state_to_json(spec, states, summary, files))
 
     pool = None
     if workers > 1:
@@ -417,6 +459,11 @@ def run_campaign(
             pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
+    if data_fingerprints(spec) != files:
+        raise CampaignError(
+            "a .npy data file changed while the campaign ran; its counts mix two data sets "
+            "(rerun with --force)"
+        )
     geom = get_module(spec.module)
     job_results = [
         JobResult(j.code, geom.name, j.fault, j.data, "exhaustive" if j.exhaustive else "monte-carlo",
@@ -424,7 +471,7 @@ def run_campaign(
                   states[j.key].lines, states[j.key].wall_s, states[j.key].stopped_early)
         for j in jobs
     ]  # fmt: skip
-    meta = {"environment": environment(), "workers": workers,
+    meta = {"environment": environment(), "workers": workers, "data_files": files,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     res = Results("campaign", spec_dict, meta, job_results, tidy_rows(job_results, spec.confidence))
     if out is not None:

@@ -194,7 +194,12 @@ def cmd_campaign(args) -> int:
         v = getattr(args, name)
         if v is not None:
             over[name] = v
-    if any(v is not None for v in (args.stop_outcome, args.stop_events, args.stop_rel_ci)):
+    # --stop-outcome alone only re-targets a rule the spec already has; it is not a rule
+    if (
+        args.stop_events is not None
+        or args.stop_rel_ci is not None
+        or (args.stop_outcome is not None and spec.stop is not None)
+    ):
         base = spec.stop or StopRule()  # options refine the spec's rule, they do not replace it
         over["stop"] = StopRule(
             args.stop_outcome if args.stop_outcome is not None else base.outcome,

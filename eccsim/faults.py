@@ -208,7 +208,12 @@ def _check_mode(mode: str) -> str:
 
 
 def _distinct_random(rng: np.random.Generator, m: int, count: int, n: int) -> np.ndarray:
-    """``(m, count)`` random positions in 0..n-1, distinct within each row (redraw collisions)."""
+    """``(m, count)`` random positions in 0..n-1, distinct within each row (every subset
+    equally likely). Few positions: redraw rows with a collision; many (where collisions are
+    likely): the ``count`` smallest of n random keys."""
+    if count * count > n:
+        keys = rng.random((m, n))
+        return np.argpartition(keys, count - 1, axis=1)[:, :count].astype(np.int64)
     out = rng.integers(0, n, size=(m, count), dtype=np.int64)
     while True:
         s = np.sort(out, axis=1)

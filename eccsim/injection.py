@@ -151,7 +151,8 @@ def run_blocks(
     )  # fmt: skip
     if _fused_ok(cc, geom, fault, exhaustive, data):
         return _run_fused(res, cc, geom, fault, total, blocks, seed, stream)
-    lines = 1 if data is None else data.shape[0]
+    # stuck-at faults cross every pattern with every data line; flips take line i % lines
+    lines = data.shape[0] if (exhaustive and data is not None and fault.data_dependent) else 1
     for b in blocks:
         start = b * BLOCK
         m = min(BLOCK, total - start)
@@ -159,7 +160,7 @@ def run_blocks(
             break
         rng = block_rng(seed, stream, b)
         items = np.arange(start, start + m)
-        if exhaustive:  # case i = (pattern i // lines) written over (data line i % lines)
+        if exhaustive:  # case i: pattern i // lines over data line i % (data lines)
             pats = _enumeration(fault, geom).select(items // lines)
         else:
             pats = None
@@ -174,16 +175,19 @@ def run_blocks(
 
 
 def exhaustive_total(fault: FaultModel, geom: ModuleGeometry, data: np.ndarray | None) -> int:
-    """Number of cases of an exhaustive run: every pattern against every given data line."""
+    """Number of cases of an exhaustive run: every pattern once for flip faults (their outcome
+    does not depend on the data), every pattern against every given data line for stuck-at."""
     if not fault.is_finite(geom):
         fault.enumerate(geom)  # raises FaultError explaining why it cannot be enumerated
-    if fault.data_dependent and data is None:
+    if not fault.data_dependent:  # a flip's outcome ignores the data: each pattern once
+        return fault.count(geom)
+    if data is None:
         raise FaultError(
             f"fault {fault.name!r} is stuck-at: its errors depend on the stored bits, so an "
             "exhaustive (exact) run needs explicit data lines; give data, or sample it with "
             "trials=N (--trials N)"
         )
-    return fault.count(geom) * (1 if data is None else data.shape[0])
+    return fault.count(geom) * data.shape[0]
 
 
 def block_seed(seed: int, stream: int, block: int) -> np.uint64:
@@ -229,10 +233,11 @@ def inject(
 ) -> InjectionResult:
     """Run ``fault`` against ``code`` stored in ``module`` and count the outcomes.
 
-    With ``trials=None`` every pattern of a finite fault model is injected (exhaustive): once,
-    into a random line, or, when ``data`` (uint64 lines, shape ``(lines, S)`` or
-    ``(lines, S, W)``) is given, into every one of those lines. Stuck-at faults depend on the
-    stored bits, so they are exhaustive only over given data. With ``trials=N``, N random
+    With ``trials=None`` every pattern of a finite fault model is injected (exhaustive): a flip
+    pattern once (its outcome does not depend on the data), into a random line or line
+    ``i % lines`` of ``data`` (uint64 lines, shape ``(lines, S)`` or ``(lines, S, W)``); a
+    stuck-at pattern, whose error depends on the stored bits, into every given data line
+    (stuck-at faults are exhaustive only over given data). With ``trials=N``, N random
     patterns are sampled, each into its own line (random data, or ``data`` cycled)."""
     c = get_code(code)
     geom = get_module(module)

@@ -245,3 +245,11 @@ def test_line_rates_keep_their_precision_at_tiny_bit_error_rates():
         got = exact_rates(code, slots, [p])
         for o, want in (("sdc", line_sdc), ("due", line_due), ("ce", line_ce)):
             assert got[("line", o)][0] == pytest.approx(float(want), rel=1e-9), (p, o)
+
+
+def test_heavy_bit_error_rates_sample_quickly_and_stay_finite():
+    # many flips per line: positions come from random keys, not from redrawing collisions
+    res = sweep_ber(["hsiao-secded"], bers=[0.3, 0.999], trials=4096)
+    assert all(np.isfinite(p["exact"]) and np.isfinite(p["rate"]) for p in res.rows)
+    rates = exact_rates("hsiao-secded", 8, [0.99999, 0.999999999])
+    assert all(np.isfinite(v).all() for v in rates.values())

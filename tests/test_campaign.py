@@ -580,3 +580,53 @@ def test_a_pool_campaign_after_in_process_kernels_gives_the_same_counts():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env
     )
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+class TestDataFiles:
+    def _spec(self, path, fault="chip-stuck-1"):
+        return CampaignSpec(codes=("hsiao-secded",), faults=(fault,), data=(str(path),),
+                            mode="auto", trials=4096, chunk=4096)  # fmt: skip
+
+    def test_a_flip_fault_over_data_lines_stays_exact_with_each_pattern_once(self, tmp_path):
+        lines = tmp_path / "lines.npy"
+        np.save(lines, np.zeros((500, 8), dtype=np.uint64))
+        (job,) = plan(self._spec(lines, "pin"))
+        assert job.exhaustive and job.total == 72 * 255  # not 500 times as many
+
+    def test_a_stuck_at_fault_is_crossed_with_every_data_line(self, tmp_path):
+        lines = tmp_path / "lines.npy"
+        np.save(lines, np.zeros((3, 8), dtype=np.uint64))
+        (job,) = plan(self._spec(lines))
+        assert job.exhaustive and job.total == 9 * 3
+
+    def test_resume_refuses_a_data_file_that_changed(self, tmp_path):
+        lines = tmp_path / "lines.npy"
+        np.save(lines, np.zeros((3, 8), dtype=np.uint64))
+        out = tmp_path / "r"
+        run_campaign(self._spec(lines), out, workers=1, progress=False)
+        np.save(lines, np.ones((3, 8), dtype=np.uint64))
+        with pytest.raises(CampaignError, match="changed since the checkpoint"):
+            run_campaign(self._spec(lines), out, resume=True, workers=1, progress=False)
+
+    def test_resume_refuses_a_checkpoint_of_another_format(self, tmp_path):
+        out = tmp_path / "r"
+        spec = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",), trials=4096, chunk=4096)
+        run_campaign(spec, out, workers=1, progress=False)
+        ck = json.loads((out / "checkpoint.json").read_text())
+        ck["format"] = "eccsim-checkpoint/1"
+        (out / "checkpoint.json").write_text(json.dumps(ck))
+        with pytest.raises(CampaignError, match="another eccsim version"):
+            run_campaign(spec, out, resume=True, workers=1, progress=False)
+
+
+def test_stop_outcome_alone_is_not_a_stop_rule(tmp_path):
+    out = tmp_path / "r"
+    proc = subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
+         "bits:5", "--trials", "20000", "--chunk", "4096", "--workers", "1", "--stop-outcome",
+         "due", "--quiet", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    job = load_results(out).jobs[0]
+    assert job.patterns == 20000 and not job.stopped_early
