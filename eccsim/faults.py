@@ -230,17 +230,6 @@ def _nonzero_patterns(bits: int) -> np.ndarray:
     return ((v[:, None] >> np.arange(bits)) & 1).astype(bool)
 
 
-def _random_nonzero(rng: np.random.Generator, m: int, bits: int) -> np.ndarray:
-    """``(m, bits)`` bool: uniformly random non-zero patterns."""
-    out = rng.integers(0, 2, size=(m, bits), dtype=np.int8).astype(bool)
-    while True:
-        zero = ~out.any(axis=1)
-        nz = int(zero.sum())
-        if nz == 0:
-            return out
-        out[zero] = rng.integers(0, 2, size=(nz, bits), dtype=np.int8).astype(bool)
-
-
 _FULL = np.iinfo(np.uint64).max
 
 
