@@ -83,14 +83,6 @@ class KBitRow:
     def fraction(self, label: str) -> float:
         return getattr(self, label) / self.total if self.total else 0.0
 
-    def as_counts(self) -> OutcomeCounts:
-        arr = np.array(
-            [0, self.ce, self.due, self.sdc_undetected, self.sdc_miscorrected], dtype=object
-        )
-        if self.total < INT64_SAFE:
-            arr = arr.astype(np.int64)
-        return OutcomeCounts(arr)
-
 
 def exact_kbit(code: LinearCode | str, max_bits: int) -> list[KBitRow]:
     """Exact outcome split of every k-bit error, k = 1..max_bits, from syndrome-space counts."""

@@ -43,20 +43,3 @@ def pack_bits(bits: np.ndarray, nwords: int) -> np.ndarray:
     padded[..., :m] = bits
     packed = np.packbits(padded, axis=-1, bitorder="little")
     return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False)
-
-
-def unpack_bits(words: np.ndarray, m: int) -> np.ndarray:
-    """Inverse of :func:`pack_bits`: ``(..., nwords)`` uint64 -> ``(..., m)`` uint8 0/1."""
-    words = np.ascontiguousarray(words, dtype=np.uint64)
-    as_bytes = words.astype("<u8", copy=False).view(np.uint8)
-    return np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :m]
-
-
-def int_to_bits(value: int, m: int) -> np.ndarray:
-    """The ``m`` low bits of a Python int as a 0/1 uint8 vector (bit 0 first)."""
-    return np.array([(value >> i) & 1 for i in range(m)], dtype=np.uint8)
-
-
-def bits_to_int(bits) -> int:
-    """A 0/1 vector (bit 0 first) as a Python int."""
-    return sum(int(b) << i for i, b in enumerate(bits))
