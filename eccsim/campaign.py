@@ -10,6 +10,7 @@ work, checkpointing and stop-rule checks.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -309,7 +310,7 @@ def data_fingerprints(spec: CampaignSpec) -> dict[str, dict]:
     for name in spec.data:
         if name.endswith(".npy"):
             raw = Path(name).read_bytes()
-            arr = np.load(Path(name), allow_pickle=False)
+            arr = np.load(io.BytesIO(raw), allow_pickle=False)  # one read of the file
             out[name] = {"sha256": hashlib.sha256(raw).hexdigest(), "shape": list(arr.shape)}
     return out
 
@@ -375,25 +376,19 @@ def _prepare_dir(
 
 
 def _state_to_json(spec, states: dict[str, _JobState], plan_summary: dict, files: dict) -> str:
-    jobs = {}
-    for key, s in states.items():
-        jr = JobResult(
-            "", "", "", "", "", "", s.patterns, s.words, s.lines, s.wall_s, s.stopped_early
-        )
-        d = jr.to_dict()
-        jobs[key] = {"chunks_done": s.chunks_done, "finished": s.finished, "patterns": s.patterns,
-                     "words": d["words"], "lines": d["lines"], "wall_s": s.wall_s,
-                     "stopped_early": s.stopped_early}  # fmt: skip
+    jobs = {key: {"chunks_done": s.chunks_done, "finished": s.finished, "patterns": s.patterns,
+                  "words": s.words.to_json(), "lines": s.lines.to_json(), "wall_s": s.wall_s,
+                  "stopped_early": s.stopped_early}
+            for key, s in states.items()}  # fmt: skip
     doc = {"format": CHECKPOINT_FORMAT, "spec": spec.to_dict(), "plan": plan_summary,
            "data_files": files, "jobs": jobs}  # fmt: skip
     return json.dumps(doc) + "\n"
 
 
 def _state_from_json(d: dict) -> _JobState:
-    jr = JobResult.from_dict({"code": "", "module": "", "fault": "", "data": "", "mode": "",
-                              "patterns": d["patterns"], "words": d["words"], "lines": d["lines"]})  # fmt: skip
-    return _JobState(int(d["chunks_done"]), int(d["patterns"]), jr.words, jr.lines,
-                     float(d.get("wall_s", 0.0)), bool(d["finished"]), bool(d.get("stopped_early")))  # fmt: skip
+    return _JobState(int(d["chunks_done"]), int(d["patterns"]), OutcomeCounts.from_json(d["words"]),
+                     OutcomeCounts.from_json(d["lines"]), float(d.get("wall_s", 0.0)),
+                     bool(d["finished"]), bool(d.get("stopped_early")))  # fmt: skip
 
 
 def run_campaign(

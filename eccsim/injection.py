@@ -56,10 +56,14 @@ def fault_stream(fault: FaultModel) -> int:
     return zlib.crc32(fault.name.encode())
 
 
+def _block_sequence(seed: int, stream: int, block: int) -> np.random.SeedSequence:
+    """The child of ``SeedSequence(seed)`` that owns block ``block`` of stream ``stream``."""
+    return np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block)))
+
+
 def block_rng(seed: int, stream: int, block: int) -> np.random.Generator:
     """Generator of random block ``block`` in stream ``stream`` of a run seeded with ``seed``."""
-    ss = np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block)))
-    return np.random.Generator(np.random.PCG64(ss))
+    return np.random.Generator(np.random.PCG64(_block_sequence(seed, stream, block)))
 
 
 def validate_line_data(data, geom: ModuleGeometry) -> np.ndarray:
@@ -192,8 +196,7 @@ def exhaustive_total(fault: FaultModel, geom: ModuleGeometry, data: np.ndarray |
 
 def block_seed(seed: int, stream: int, block: int) -> np.uint64:
     """64-bit seed of a fused-kernel block (from the same SeedSequence child as block_rng)."""
-    ss = np.random.SeedSequence(int(seed), spawn_key=(int(stream), int(block)))
-    return ss.generate_state(1, np.uint64)[0]
+    return _block_sequence(seed, stream, block).generate_state(1, np.uint64)[0]
 
 
 def _fused_ok(cc, geom, fault, exhaustive, data) -> bool:

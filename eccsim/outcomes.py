@@ -109,6 +109,20 @@ class OutcomeCounts:
             np.array_equal(self.by_site.get(k, zero), other.by_site.get(k, zero)) for k in keys
         )
 
+    def to_json(self) -> dict:
+        """JSON-ready form (counts and per-site counts); :meth:`from_json` reads it back."""
+        return {
+            "counts": [int(x) for x in self.counts],
+            "by_site": {str(k): [int(x) for x in v] for k, v in sorted(self.by_site.items())},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> OutcomeCounts:
+        return cls(
+            np.array(d["counts"], dtype=np.int64),
+            {int(k): np.array(v, dtype=np.int64) for k, v in d.get("by_site", {}).items()},
+        )
+
     def as_dict(self) -> dict[str, int]:
         """``{"no_error": .., "ce": .., "due": .., "sdc_undetected": .., "sdc_miscorrected": ..}``"""
         return {lab: int(v) for lab, v in zip(OUTCOME_LABELS, self.counts, strict=True)}

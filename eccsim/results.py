@@ -68,27 +68,16 @@ class JobResult:
     stopped_early: bool = False
 
     def to_dict(self) -> dict:
-        def enc(c: OutcomeCounts):
-            return {
-                "counts": [int(x) for x in c.counts],
-                "by_site": {str(k): [int(x) for x in v] for k, v in sorted(c.by_site.items())},
-            }
-
         return {
             "code": self.code, "module": self.module, "fault": self.fault, "data": self.data,
             "mode": self.mode, "site_kind": self.site_kind, "patterns": self.patterns,
-            "words": enc(self.words), "lines": enc(self.lines), "wall_s": self.wall_s,
+            "words": self.words.to_json(), "lines": self.lines.to_json(), "wall_s": self.wall_s,
             "stopped_early": self.stopped_early,
         }  # fmt: skip
 
     @classmethod
     def from_dict(cls, d: dict) -> JobResult:
-        def dec(x):
-            return OutcomeCounts(
-                np.array(x["counts"], dtype=np.int64),
-                {int(k): np.array(v, dtype=np.int64) for k, v in x.get("by_site", {}).items()},
-            )
-
+        dec = OutcomeCounts.from_json
         return cls(
             d["code"], d["module"], d["fault"], d["data"], d["mode"], d.get("site_kind", ""),
             int(d["patterns"]), dec(d["words"]), dec(d["lines"]), float(d.get("wall_s", 0.0)),
