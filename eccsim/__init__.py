@@ -5,10 +5,7 @@ and run by numba kernels through :mod:`eccsim.codec`. Bit order: :mod:`eccsim.bi
 """
 
 from .codec import (
-    STATUS_CLEAN,
-    STATUS_DUE,
     Decoded,
-    InputError,
     ScrubCounts,
     classify,
     decode,
@@ -16,25 +13,42 @@ from .codec import (
     scrub,
     syndromes,
 )
-from .codes import CodeError, LinearCode, code_names, get_code, load_code
+from .codes import LinearCode, code_names, get_code, load_code
+from .errors import (
+    CampaignError,
+    CodeError,
+    EccsimError,
+    FaultError,
+    InputError,
+    ModuleError,
+    ResultsError,
+)
 from .injection import InjectionResult, inject
 from .memory import Memory
 from .outcomes import Outcome, OutcomeCounts
+from .status import STATUS_CLEAN, STATUS_DUE, STATUS_UNCORRECTABLE, Status
 
 __version__ = "0.1.0"
 
 __all__ = [
     "STATUS_CLEAN",
     "STATUS_DUE",
+    "STATUS_UNCORRECTABLE",
+    "CampaignError",
     "CodeError",
     "Decoded",
+    "EccsimError",
+    "FaultError",
     "InjectionResult",
     "InputError",
     "LinearCode",
     "Memory",
+    "ModuleError",
     "Outcome",
     "OutcomeCounts",
+    "ResultsError",
     "ScrubCounts",
+    "Status",
     "__version__",
     "classify",
     "code_names",

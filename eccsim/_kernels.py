@@ -13,9 +13,7 @@ from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
 from .outcomes import CE, DUE, NO_ERROR, SDC_MISCORRECTED, SDC_UNDETECTED
-
-STATUS_CLEAN = -1
-STATUS_DUE = -2
+from .status import STATUS_CLEAN
 
 if config.DISABLE_JIT:  # pure-Python fallback keeps NUMBA_DISABLE_JIT=1 runs working
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import _kernels as K
 from .bits import data_words
 from .codes import LinearCode, get_code
-from .compile import DUE, compile_code
+from .compile import compile_code
 from .faults import FaultModel, FaultPatterns, get_fault
 from .injection import InjectionResult, tally
 from .module import ModuleGeometry, get_module
@@ -35,6 +35,7 @@ from .outcomes import (
     OutcomeCounts,
 )
 from .outcomes import DUE as OUT_DUE
+from .status import STATUS_UNCORRECTABLE
 
 INT64_SAFE = 2**62
 
@@ -92,7 +93,7 @@ def exact_kbit(code: LinearCode | str, max_bits: int) -> list[KBitRow]:
     cc = compile_code(c)
     counts = subset_syndrome_counts(c, int(max_bits))
     table = cc.require_table()
-    flagged = table == DUE
+    flagged = table == STATUS_UNCORRECTABLE
     correctable = table >= 0
     ce_by_weight = np.bincount(cc.pat_weight[: len(c.correctable)], minlength=int(max_bits) + 1)
     rows = []
@@ -154,7 +155,7 @@ def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray
     exact_fix = (ed == cc.pat_data[p]).all(axis=-1) & (ec == cc.pat_check[p])
     clean = (ed == 0).all(axis=-1) & (ec == 0)
     out = np.select(
-        [clean, syn == 0, act == DUE, exact_fix],
+        [clean, syn == 0, act == STATUS_UNCORRECTABLE, exact_fix],
         [NO_ERROR, SDC_UNDETECTED, OUT_DUE, CE],
         SDC_MISCORRECTED,
     )

@@ -26,6 +26,7 @@ import numpy as np
 
 from .bits import data_words
 from .codes import get_code
+from .errors import CampaignError
 from .faults import get_fault
 from .injection import (
     BLOCK,
@@ -44,10 +45,6 @@ DATA_PATTERNS = ("random", "zeros", "ones", "checkerboard")
 STOP_OUTCOMES = (*OUTCOME_LABELS, "sdc")
 CHECKPOINT = "checkpoint.json"
 OUR_FILES = (CHECKPOINT, "results.json", "results.csv", "outcomes.png", "chips.png", "ber.png")
-
-
-class CampaignError(ValueError):
-    """An invalid campaign spec, or a results folder that must not be touched."""
 
 
 @dataclass(frozen=True)

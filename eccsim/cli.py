@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from .errors import EccsimError
+
 EXIT_USAGE = 2
 
 
@@ -388,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    except ValueError as exc:  # CodeError, InputError, ModuleError, FaultError, ...
+    except EccsimError as exc:  # user mistakes only; any other exception is a bug: traceback
         print(f"eccsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:

@@ -14,14 +14,8 @@ import numpy as np
 
 from . import _kernels as K
 from .codes import LinearCode, get_code
-from .compile import CLEAN, DUE, CompiledCode, compile_code
-
-STATUS_CLEAN = CLEAN
-STATUS_DUE = DUE
-
-
-class InputError(ValueError):
-    """An array argument has the wrong dtype, shape or layout; the message says what was expected."""
+from .compile import CompiledCode, compile_code
+from .errors import InputError
 
 
 def _code(code) -> CompiledCode:

@@ -3,8 +3,8 @@ correction patterns. Kernels take only these arrays, so any :class:`LinearCode` 
 
 The action table has ``2**r`` int32 entries, indexed by syndrome:
 
-* ``CLEAN`` (-1) at syndrome 0,
-* ``DUE`` (-2) where the decoder gives up (detected, uncorrectable),
+* ``Status.CLEAN`` (-1) at syndrome 0,
+* ``Status.UNCORRECTABLE`` (-2) where the decoder gives up (detected, uncorrectable),
 * ``p >= 0``: flip correction pattern ``p`` (for single-bit correction, ``p`` is the bit position).
 """
 
@@ -16,10 +16,11 @@ from functools import lru_cache
 import numpy as np
 
 from .bits import check_dtype, data_words
-from .codes.linear import CodeError, LinearCode
+from .codes.linear import LinearCode
+from .errors import CodeError
+from .status import STATUS_CLEAN as CLEAN
+from .status import STATUS_UNCORRECTABLE as UNCORRECTABLE
 
-CLEAN = -1
-DUE = -2
 MAX_TABLE_BITS = 22
 
 
@@ -77,7 +78,7 @@ def compile_code(code: LinearCode) -> CompiledCode:
         pat_weight[p] = len(bits)
     table = None
     if r <= MAX_TABLE_BITS:
-        table = np.full(1 << r, DUE, dtype=np.int32)
+        table = np.full(1 << r, UNCORRECTABLE, dtype=np.int32)
         table[0] = CLEAN
         for p, bits in enumerate(code.correctable):
             table[code.syndrome_of(bits)] = p

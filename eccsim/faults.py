@@ -23,17 +23,14 @@ from itertools import combinations
 import numpy as np
 
 from .bits import data_words
-from .codes.catalogue import suggest
+from .errors import FaultError
 from .module import ModuleGeometry
+from .validate import suggest
 
 MAX_ENUMERATION = 20_000_000
 FLIP, STUCK0, STUCK1 = "flip", "stuck-at-0", "stuck-at-1"
 MODES = (FLIP, STUCK0, STUCK1)
 _MODE_SUFFIX = {FLIP: "", STUCK0: "-stuck-0", STUCK1: "-stuck-1"}
-
-
-class FaultError(ValueError):
-    """Unknown fault name, impossible fault parameters, or an enumeration that is too large."""
 
 
 @dataclass

@@ -16,11 +16,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .codes.catalogue import suggest
-
-
-class ModuleError(ValueError):
-    """Impossible module geometry, unknown preset, or a code that does not fit the module."""
+from .errors import ModuleError
+from .validate import suggest
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ResultsError
 from .outcomes import OUTCOME_LABELS, OutcomeCounts
 
 RESULT_FIELDS = (
@@ -26,10 +27,6 @@ RESULT_FIELDS = (
     "ci_low", "ci_high", "patterns", "wall_s",
 )  # fmt: skip
 OUTCOMES_WITH_SDC = (*OUTCOME_LABELS, "sdc")
-
-
-class ResultsError(ValueError):
-    """A results file is missing, malformed, or would be overwritten."""
 
 
 def atomic_write_text(path: Path, text: str) -> None:

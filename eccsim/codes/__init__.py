@@ -1,10 +1,11 @@
 """Error-correcting codes as data: each family builds a :class:`LinearCode` from its H matrix."""
 
+from ..errors import CodeError
 from .catalogue import code_names, get_code
 from .files import load_code
 from .hamming import hamming_sec, hamming_secded
 from .hsiao import hsiao_secded
-from .linear import CodeError, LinearCode
+from .linear import LinearCode
 from .parity import parity_byte
 
 __all__ = [

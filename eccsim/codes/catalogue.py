@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from ..errors import CodeError
+from ..validate import suggest
 from .hamming import hamming_sec, hamming_secded
 from .hsiao import hsiao_secded
-from .linear import CodeError, LinearCode
+from .linear import LinearCode
 from .parity import parity_byte
 
 _BUILDERS: dict[str, Callable[[], LinearCode]] = {
@@ -23,12 +24,6 @@ _BUILDERS: dict[str, Callable[[], LinearCode]] = {
 def code_names() -> list[str]:
     """Names of the built-in codes, in catalogue order."""
     return list(_BUILDERS)
-
-
-def suggest(name: str, choices: list[str]) -> str:
-    """' (did you mean X?)' for the closest names, or '' when nothing is close."""
-    close = difflib.get_close_matches(name, choices, n=2, cutoff=0.5)
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 @cache

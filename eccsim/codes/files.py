@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .linear import CodeError, LinearCode
+from ..errors import CodeError
+from .linear import LinearCode
 
 _BITROW = re.compile(r"^[01](?:[\s,;]*[01])*$")
 

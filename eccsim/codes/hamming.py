@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear import CodeError, LinearCode
+from ..errors import CodeError
+from .linear import LinearCode
 
 
 def _hamming_data_columns(k: int, r: int) -> np.ndarray:

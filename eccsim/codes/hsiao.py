@@ -12,7 +12,8 @@ from itertools import combinations
 
 import numpy as np
 
-from .linear import CodeError, LinearCode
+from ..errors import CodeError
+from .linear import LinearCode
 
 
 def _balanced_pick(candidates: list[tuple[int, ...]], count: int, row_load: np.ndarray):

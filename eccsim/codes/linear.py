@@ -15,13 +15,10 @@ import numpy as np
 
 from .. import gf2
 from ..bits import check_dtype, data_words, pack_bits
+from ..errors import CodeError
 
 DECODERS = ("sec", "detect", "patterns")
 MAX_CHECK_BITS = 64
-
-
-class CodeError(ValueError):
-    """A code definition (matrix, masks, file) is invalid; the message says what and where."""
 
 
 class LinearCode:
