@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels as K
+from . import dispatch
 from .bits import data_words
 from .codes import LinearCode, get_code
 from .compile import compile_code
@@ -126,7 +127,7 @@ def enumerate_kbit(code: LinearCode | str, k: int, seed: int = 0) -> OutcomeCoun
     if c.k % 64:
         d[0, -1] &= np.uint64((1 << (c.k % 64)) - 1)
     chk = np.empty(1, dtype=cc.check_dtype)
-    K._encode(d, cc.masks, chk)
+    dispatch.encode_into(cc, d, chk)
     counts = np.zeros(N_OUTCOMES, dtype=np.int64)
     K._enumerate_k_bits(
         d, chk, c.n, c.k, int(k), cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, counts

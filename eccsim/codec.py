@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels as K
+from . import dispatch
 from .codes import LinearCode, get_code
 from .compile import CompiledCode, compile_code
 from .errors import InputError
@@ -75,12 +75,6 @@ def _check_1d(
     return check
 
 
-def _parts() -> int:
-    import numba
-
-    return 4 * numba.get_num_threads()
-
-
 def _require_output(arr, name: str, dtype, shape: tuple) -> np.ndarray:
     """Check a caller-supplied output array: type, dtype, shape, layout, writeable."""
     if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.shape != shape:
@@ -110,17 +104,7 @@ def encode(
         out = np.empty(d.shape[0], dtype=cc.check_dtype)
     else:
         _require_output(out, "out", cc.check_dtype, (d.shape[0],))
-    if cc.fast8:
-        if parallel:
-            K._encode8_par(d.reshape(-1), cc.m8, out, _parts())
-        else:
-            K._encode8(d.reshape(-1), cc.m8, out)
-    elif cc.m8w2 is not None:
-        K._encode8w2(d, cc.m8w2, out)
-    elif cc.words == 1:
-        K._encode_w1(d.reshape(-1), cc.masks, out)
-    else:
-        K._encode(d, cc.masks, out)
+    dispatch.encode_into(cc, d, out, parallel)
     return out
 
 
@@ -130,7 +114,7 @@ def syndromes(code: LinearCode | str, data: np.ndarray, check: np.ndarray) -> np
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
     out = np.empty(d.shape[0], dtype=np.uint64)
-    K._syndromes(d, c, cc.masks, out)
+    dispatch.syndromes_into(cc, d, c, out)
     return out
 
 
@@ -159,7 +143,7 @@ def decode(
     cc = _code(code)
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
-    table = cc.require_table()
+    cc.require_table()  # a code without a decoder table fails here, before any output
     if out is None:
         out_d = np.empty_like(d)
         out_c = np.empty_like(c)
@@ -172,15 +156,7 @@ def decode(
         _require_output(out_d, "out.data", np.uint64, d.shape)
         _require_output(out_c, "out.check", cc.check_dtype, (d.shape[0],))
         status = _require_output(out.status, "out.status", np.int32, (d.shape[0],))
-    if cc.fast8:
-        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, out_d.reshape(-1),
-                out_c, status)  # fmt: skip
-        if parallel:
-            K._decode8_par(*args, _parts())
-        else:
-            K._decode8(*args)
-    else:
-        K._decode(d, c, cc.masks, table, cc.pat_data, cc.pat_check, out_d, out_c, status)
+    dispatch.decode_into(cc, d, c, out_d, out_c, status, parallel)
     return Decoded(out_d.reshape(data.shape), out_c, status)
 
 
@@ -206,13 +182,7 @@ def scrub(
     c = _check_1d(cc, check, d.shape[0])
     if not (d.flags.writeable and c.flags.writeable):
         raise InputError("scrub works in place: data and check must be writeable")
-    counts = np.zeros(3, dtype=np.int64)
-    table = cc.require_table()
-    if cc.fast8:
-        args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c)
-        counts[:] = K._scrub8_par(*args, _parts()) if parallel else K._scrub8(*args)
-    else:
-        K._scrub(d, c, cc.masks, table, cc.pat_data, cc.pat_check, counts)
+    counts = dispatch.scrub_inplace(cc, d, c, parallel)
     return ScrubCounts(int(counts[0]), int(counts[1]), int(counts[2]))
 
 
@@ -235,5 +205,5 @@ def classify(
             f"read_data shape {read_data.shape} differs from written_data {written_data.shape}"
         )
     out = np.empty(od.shape[0], dtype=np.int8)
-    K._classify(od, oc, rd, rc, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out)
+    dispatch.classify_into(cc, od, oc, rd, rc, out)
     return out

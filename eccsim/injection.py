@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels as K
+from . import dispatch
 from .bits import data_words
 from .codec import InputError
 from .codes import LinearCode, get_code
@@ -91,17 +92,12 @@ def classify_lines(cc: CompiledCode, data: np.ndarray, pats: FaultPatterns) -> n
     m, S, W = data.shape
     flat = data.reshape(m * S, W)
     check = np.empty(m * S, dtype=cc.check_dtype)
-    if cc.fast8:
-        K._encode8(flat.reshape(-1), cc.m8, check)
-    elif W == 1:
-        K._encode_w1(flat.reshape(-1), cc.masks, check)
-    else:
-        K._encode(flat, cc.masks, check)
+    dispatch.encode_into(cc, flat, check)
     rd, rc = pats.apply(data, check.reshape(m, S))
     out = np.empty(m * S, dtype=np.int8)
-    K._classify(
-        flat, check, np.ascontiguousarray(rd).reshape(m * S, W), np.ascontiguousarray(rc).ravel(),
-        cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out,
+    dispatch.classify_into(
+        cc, flat, check, np.ascontiguousarray(rd).reshape(m * S, W),
+        np.ascontiguousarray(rc).ravel(), out,
     )  # fmt: skip
     return out.reshape(m, S)
 
