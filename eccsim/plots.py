@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .results import Results, ResultsError
+from .errors import ResultsError
+from .results import Results
+from .safeio import atomic_save_figure, check_output_path
 
 COLORS = {
     "ce": "#009E73",
@@ -35,15 +37,20 @@ def _figure(w: float, h: float):
     return Figure(figsize=(w, h), layout="constrained")
 
 
-def _save(fig, path: str | Path) -> Path:
-    p = Path(path)
+def check_figure_path(path: str | Path) -> Path:
+    """Check a figure path before any work: a usable file path with a known extension."""
+    p = check_output_path(path, what="figure", folder=False, error=ResultsError)
     if p.suffix.lower() not in FORMATS:
         raise ResultsError(f"figure {str(p)!r}: extension must be one of {', '.join(FORMATS)}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.stem}.tmp{p.suffix}")
-    fig.savefig(tmp, dpi=130)
-    tmp.replace(p)
     return p
+
+
+def _save(fig, path: str | Path) -> Path:
+    """Write the figure through an exclusive temporary beside ``path`` (never a fixed name a
+    symlink could be planted at), then rename it into place."""
+    p = check_figure_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_save_figure(fig, p, dpi=130)
 
 
 def plot_outcomes(res: Results, path: str | Path, level: str = "word") -> Path:
@@ -115,7 +122,8 @@ def plot_sites(res: Results, path: str | Path) -> Path:
 
 def plot_ber(res: Results, path: str | Path, level: str = "word") -> Path:
     """Outcome rate per codeword (or line) against raw bit error rate, log-log: simulated points
-    with 95 % CI error bars, exact analytic curves as lines."""
+    with confidence-interval error bars (the sweep's confidence), exact analytic curves as
+    lines."""
     pts = res.extra.get("points")
     if not pts:
         raise ResultsError("these results hold no raw-BER sweep (run eccsim sweep-ber)")
@@ -147,7 +155,8 @@ def plot_ber(res: Results, path: str | Path, level: str = "word") -> Path:
     ax.set_yscale("log")
     ax.set_xlabel("raw bit error rate p (independent flips per stored bit)")
     ax.set_ylabel(f"probability per {'codeword' if level == 'word' else '64-byte line'}")
-    ax.set_title("Outcome rates vs raw bit error rate")
+    conf = res.spec.get("confidence", 0.95) if isinstance(res.spec, dict) else 0.95
+    ax.set_title(f"Outcome rates vs raw bit error rate (error bars: {100 * conf:g} % CI)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6, ncols=2)
     return _save(fig, path)
