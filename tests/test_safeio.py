@@ -63,7 +63,7 @@ def test_a_npz_renamed_npy_is_named_as_such(tmp_path):
 def test_text_is_not_a_npy(tmp_path):
     p = tmp_path / "x.npy"
     p.write_text("hello")
-    with pytest.raises(FileFormatError, match="not a .npy"):
+    with pytest.raises(FileFormatError, match=r"not a \.npy"):
         load_npy(p)
 
 
@@ -83,7 +83,7 @@ def test_a_good_npy_reads_back(tmp_path):
 
 @pytest.mark.parametrize("depth", [33, 100_000])
 def test_deeply_nested_json_is_refused_with_the_limit(depth):
-    with pytest.raises(FileFormatError, match="nested too deeply.*32"):
+    with pytest.raises(FileFormatError, match=r"nested too deeply.*32"):
         parse_json("[" * depth + "]" * depth, where="f.json")
 
 
@@ -93,7 +93,7 @@ def test_json_at_the_depth_limit_is_fine():
 
 @pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "[1,", ""])
 def test_non_finite_or_malformed_json_names_the_file(text):
-    with pytest.raises(FileFormatError, match="f.json"):
+    with pytest.raises(FileFormatError, match=r"f\.json"):
         parse_json(text, where="f.json")
 
 
@@ -106,7 +106,7 @@ def test_oversized_files_are_refused_from_their_size(tmp_path):
 
 @pytest.mark.parametrize("path", ["", "."])
 def test_an_empty_path_is_not_a_file(path):
-    with pytest.raises(FileFormatError, match="empty path|not a regular file"):
+    with pytest.raises(FileFormatError, match=r"empty path|not a regular file"):
         read_text(path)
 
 
