@@ -19,8 +19,32 @@ from . import _kernels as K
 from .codec import decode, encode, scrub
 from .codes import get_code
 from .compile import compile_code
+from .errors import LimitError
+from .validate import check_allocation, require_int
 
 MIB = 1 << 20
+MAX_MIB = 16384  #: largest buffer of data words the report measures (MiB)
+MAX_TRIALS = 1_000_000_000  #: largest random-campaign trial count per measurement
+MAX_GALOIS_WORDS = 1 << 16  #: galois runs ~1000x slower than eccsim: keep its share small
+WORKING_SET_FACTOR = 6  #: buffers of ``mib`` MiB alive at once (data, copy, outputs)
+
+
+def check_sizes(mib: int, trials: int, galois_words: int, repeat: int) -> None:
+    """Refuse sizes that cannot run here, with the limit, before allocating anything."""
+    require_int("mib", mib, 1, MAX_MIB, error=LimitError)
+    require_int("trials", trials, 1, MAX_TRIALS, error=LimitError)
+    require_int("galois_words", galois_words, 1, MAX_GALOIS_WORDS, error=LimitError)
+    require_int("repeat", repeat, 1, 1000, error=LimitError)
+    try:
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
+        avail = None
+    if avail:
+        check_allocation(
+            f"a benchmark of {mib} MiB ({WORKING_SET_FACTOR} buffers of that size)",
+            WORKING_SET_FACTOR * mib * MIB,
+            limit=avail,
+        )
 
 
 @dataclass
@@ -223,7 +247,12 @@ def all_ops(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096) ->
 
 def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
                repeat: int = 5) -> list[dict]:  # fmt: skip
-    """Measure everything once and return rows with throughput and ratio to memcpy."""
+    """Measure everything once and return rows with throughput and ratio to memcpy.
+
+    Sizes are checked before anything is allocated: the operations hold about
+    ``WORKING_SET_FACTOR`` buffers of ``mib`` MiB at once, which must fit in the memory that
+    is available now (and in :data:`MAX_MIB`)."""
+    check_sizes(mib, trials, galois_words, repeat)
     ops = all_ops(mib, trials, galois_words)
     nall = threads_all()
     rows = []

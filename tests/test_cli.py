@@ -254,6 +254,10 @@ BAD = [
     (["plot", "{work}/missing/results.json", "-o", "{work}/fig.png"], "does not exist"),
     (["plot", "{work}/camp", "-o", "{work}/fig.png", "--kind", "ber"], "sweep-ber"),
     (["plot", "{work}/sweep", "-o", "{work}/fig.png", "--kind", "sites"], "campaign results"),
+    (["plot", "{work}/camp", "-o", ""], "empty path"),
+    (["plot", "{work}/camp", "-o", "{work}/camp"], "is a folder"),
+    (["bench", "--mib", "1000000"], "mib=1000000"),
+    (["bench", "--trials", str(10**12)], "trials="),
     (["sweep-ber", "--ber", "2", "--out", "{work}/never"], "bit error rate"),
     (["sweep-ber", "--out", "{work}/sweep", "--trials", "10"], "--force"),
 ]  # fmt: skip

@@ -246,3 +246,13 @@ def test_a_prefix_suggests_the_names_it_starts():
     assert "x4-ecc-dimm" in suggest("x4", ["x4-ecc-dimm", "x8-ecc-dimm"])
     assert "x8-ecc-dimm" in suggest("x8-ecc-dim", ["x4-ecc-dimm", "x8-ecc-dimm"])
     assert suggest("zzz", ["x4-ecc-dimm"]) == ""
+
+
+def test_a_benchmark_larger_than_free_memory_is_refused_before_allocating(monkeypatch):
+    from eccsim import benchmark
+    from eccsim.errors import LimitError
+
+    pages = {"SC_AVPHYS_PAGES": 1024, "SC_PAGE_SIZE": 4096}  # 4 MiB free
+    monkeypatch.setattr(os, "sysconf", lambda name: pages[name])
+    with pytest.raises(LimitError, match=r"64 MiB.*the limit here is"):
+        benchmark.run_report(mib=64)
