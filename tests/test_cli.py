@@ -384,3 +384,30 @@ def test_a_campaign_from_a_script_on_stdin_can_use_worker_processes(tmp_path):
                           timeout=300, cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "8192"
+
+
+# ----- user mistakes vs bugs -------------------------------------------------------------------
+def test_an_internal_error_is_a_bug_with_a_traceback_not_a_usage_line(monkeypatch):
+    """Only EccsimError is a user mistake (one line, exit 2); a ValueError from inside eccsim
+    is a bug and must surface with its traceback instead of hiding as an exit-2 line."""
+    from eccsim import cli
+
+    def broken(args):
+        raise ValueError("internal invariant violated")
+
+    monkeypatch.setattr(cli, "cmd_codes", broken)
+    with pytest.raises(ValueError, match="internal invariant"):
+        cli.main(["codes"])
+
+
+def test_a_user_error_is_one_line_and_exit_2(monkeypatch, capsys):
+    from eccsim import cli
+    from eccsim.errors import InputError
+
+    def mistake(args):
+        raise InputError("trials=0 must be a whole number >= 1")
+
+    monkeypatch.setattr(cli, "cmd_codes", mistake)
+    assert cli.main(["codes"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["eccsim: error: trials=0 must be a whole number >= 1"]

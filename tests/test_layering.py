@@ -1,0 +1,130 @@
+"""The package's import graph is acyclic and points down the layers of DESIGN.md:
+base (errors, status, validate, bits, ...) <- codes <- compiled tables / module geometry <-
+kernels and fault models <- codec <- injection / analysis / memory <- campaigns, sweeps,
+results, reports <- plots <- the CLI. Fault models know nothing of codes; codes know nothing of
+modules or faults. Function-level (lazy) imports count too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import eccsim
+
+ROOT = Path(eccsim.__file__).parent
+
+#: layer of each top-level part of the package; an import may only point to the same or a
+#: lower layer (and the whole graph must still be acyclic)
+LAYERS = {
+    "errors": 0, "status": 0, "validate": 0, "bits": 0, "gf2": 0, "safeio": 0, "stats": 0,
+    "outcomes": 0,
+    "codes": 1,
+    "compile": 2, "module": 2,
+    "_kernels": 3, "dispatch": 3, "faults": 3,
+    "codec": 4,
+    "injection": 5, "analysis": 5, "memory": 5,
+    "results": 6, "report": 6, "ber": 6, "campaign": 6, "benchmark": 6,
+    "plots": 7,
+    "cli": 8, "__init__": 9,
+}  # fmt: skip
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_module(dotted: str) -> bool:
+    p = ROOT.parent / dotted.replace(".", "/")
+    return p.with_suffix(".py").exists() or (p / "__init__.py").exists()
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every eccsim module ``path`` imports, at any depth of the file."""
+    name = module_name(path)
+    pkg = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] == "eccsim"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "eccsim":
+                continue
+            subs = {f"{target}.{a.name}" for a in node.names if is_module(f"{target}.{a.name}")}
+            out |= subs  # `from . import dispatch` imports the module dispatch ...
+            if len(subs) < len(node.names):
+                out.add(target)  # ... `from .faults import get_fault` the package faults
+    out.discard(name)
+    return out
+
+
+GRAPH = {module_name(p): imports_of(p) for p in sorted(ROOT.rglob("*.py"))}
+
+
+def part(mod: str) -> str:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_module_has_a_layer():
+    missing = sorted({part(m) for m in GRAPH} - set(LAYERS))
+    assert not missing, f"add these to LAYERS (and to DESIGN's layering): {missing}"
+
+
+@pytest.mark.parametrize("mod", sorted(GRAPH))
+def test_imports_point_down_the_layers(mod):
+    up = sorted(
+        t for t in GRAPH[mod] if t != "eccsim" and LAYERS.get(part(t), 99) > LAYERS[part(mod)]
+    )
+    assert not up, f"{mod} (layer {LAYERS[part(mod)]}) imports higher layers: {up}"
+
+
+def test_fault_models_and_module_geometry_know_nothing_of_codes():
+    for mod, targets in GRAPH.items():
+        if part(mod) in ("faults", "module"):
+            bad = sorted(t for t in targets if part(t) in ("codes", "compile", "codec", "dispatch"))
+            assert not bad, f"{mod} imports {bad}"
+
+
+def test_codes_know_nothing_of_modules_or_faults():
+    for mod, targets in GRAPH.items():
+        if part(mod) == "codes":
+            bad = sorted(t for t in targets if LAYERS.get(part(t), 99) > LAYERS["codes"])
+            assert not bad, f"{mod} imports {bad}"
+
+
+def test_the_import_graph_has_no_cycle():
+    def owner(t: str) -> str:  # `from eccsim.faults import X` is an import of the package
+        return t if t in GRAPH else t.rpartition(".")[0]
+
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for t in sorted(GRAPH.get(m, ())):
+            t = owner(t)
+            if t == "eccsim" or t not in GRAPH or t.startswith(m + "."):
+                continue  # a package importing its own submodules is not a cycle
+            if state.get(t) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*stack[stack.index(t) :], t]))
+            if t not in state:
+                visit(t)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(GRAPH):
+        if m not in state:
+            visit(m)
