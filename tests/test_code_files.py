@@ -64,7 +64,7 @@ class TestMaskFiles:
     def test_masks_define_check_bit_j_as_the_parity_of_data_and_mask_j(self, tmp_path, rng):
         masks = [0b1011, 0b1101, 0b1110]  # (7, 4) Hamming
         p = write(tmp_path / "h74.txt", "\n".join(hex(m) for m in masks))
-        code = load_code(p, k=4)
+        code = load_code(p, k=4, r=3)
         assert (code.n, code.k) == (7, 4)
         data = np.arange(16, dtype=np.uint64)
         want = [
@@ -225,15 +225,15 @@ class TestMalformedText:
             load_code(p)
 
     def test_masks_wider_than_k_are_refused(self, tmp_path):
-        p = write(tmp_path / "wide.txt", "0x3\n0x1ff\n")
+        p = write(tmp_path / "wide.txt", "# eccsim: k=8 r=2\n0x3\n0x1ff\n")
         with pytest.raises(CodeError, match=r"masks\[1\].*8-bit"):
-            load_code(p, k=8)
+            load_code(p)
 
     def test_invalid_matrix_is_refused_with_the_matrix_reason(self, tmp_path):
-        p = write(tmp_path / "ok.txt", "110100\n101010\n011001\n")  # a valid (6, 3) code
+        p = write(tmp_path / "ok.txt", "# eccsim: n=6 k=3\n110100\n101010\n011001\n")  # (6, 3)
         H = np.array([[1, 1, 0, 1, 0, 0], [1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1]])
         assert load_code(p) == LinearCode(H)
-        p = write(tmp_path / "zero.txt", "010100\n001010\n011001\n")  # column 0 is all zero
+        p = write(tmp_path / "zero.txt", "# eccsim: r=3 n=6\n010100\n001010\n011001\n")  # col 0 = 0
         with pytest.raises(CodeError, match="column 0"):
             load_code(p)
 

@@ -37,7 +37,16 @@ def get_code(name_or_path: str | Path | LinearCode) -> LinearCode:
     Raises :class:`CodeError` naming the known codes when the name is unknown."""
     if isinstance(name_or_path, LinearCode):
         return name_or_path
+    if not isinstance(name_or_path, str | Path):
+        raise CodeError(
+            f"a code is a catalogue name, a code file path or a LinearCode, not "
+            f"{type(name_or_path).__name__}; known codes: {', '.join(code_names())}"
+        )
     name = str(name_or_path)
+    if not name.strip():
+        raise CodeError(
+            f"the code name is empty; name a code ({', '.join(code_names())}) or a code file"
+        )
     if name in _BUILDERS:
         return _builtin(name)
     p = Path(name)
