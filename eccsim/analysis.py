@@ -23,8 +23,9 @@ from . import dispatch
 from .bits import data_words
 from .codes import LinearCode, get_code
 from .compile import compile_code
+from .errors import FaultError
 from .faults import FaultModel, FaultPatterns, get_fault
-from .injection import InjectionResult, tally
+from .injection import BLOCK, InjectionResult, tally
 from .module import ModuleGeometry, get_module
 from .outcomes import (
     CE,
@@ -37,6 +38,7 @@ from .outcomes import (
 )
 from .outcomes import DUE as OUT_DUE
 from .status import STATUS_UNCORRECTABLE
+from .validate import require_int
 
 INT64_SAFE = 2**62
 
@@ -48,9 +50,7 @@ def subset_syndrome_counts(code: LinearCode | str, max_w: int) -> np.ndarray:
     numpy step per codeword bit: about 1 ms for a (72,64) code and k <= 8). int64 when every
     count fits, else exact Python ints (object dtype)."""
     c = get_code(code)
-    if not isinstance(max_w, int | np.integer) or max_w < 0:
-        raise ValueError(f"max_w={max_w!r} must be a non-negative integer")
-    max_w = min(int(max_w), c.n)
+    max_w = min(require_int("max_w", max_w, 0, hint=" (a non-negative integer)"), c.n)
     cc = compile_code(c)
     cc.require_table()
     nsyn = 1 << c.r
@@ -89,8 +89,7 @@ class KBitRow:
 def exact_kbit(code: LinearCode | str, max_bits: int) -> list[KBitRow]:
     """Exact outcome split of every k-bit error, k = 1..max_bits, from syndrome-space counts."""
     c = get_code(code)
-    if not isinstance(max_bits, int | np.integer) or not 1 <= max_bits <= c.n:
-        raise ValueError(f"max_bits={max_bits!r} must be an integer in 1..{c.n} (the code length)")
+    max_bits = require_int("max_bits", max_bits, 1, c.n, hint=" (at most the code length)")
     cc = compile_code(c)
     counts = subset_syndrome_counts(c, int(max_bits))
     table = cc.require_table()
@@ -118,8 +117,8 @@ def enumerate_kbit(code: LinearCode | str, k: int, seed: int = 0) -> OutcomeCoun
     """Outcome counts from flipping every k-subset of a random codeword's bits and running the
     real decoder (``_kernels._enumerate_k_bits``); the cross-check of :func:`exact_kbit`."""
     c = get_code(code)
-    if not isinstance(k, int | np.integer) or not 0 <= k <= c.n:
-        raise ValueError(f"k={k!r} must be an integer in 0..{c.n}")
+    k = require_int("k", k, 0, c.n, hint=" (a number of bits within the codeword)")
+    seed = require_int("seed", seed, 0)
     cc = compile_code(c)
     rng = np.random.default_rng(seed)
     W = data_words(c.k)
@@ -142,7 +141,7 @@ def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray
     refused: their errors depend on the stored data. The kernels' decode-and-compare path is
     cross-checked against this in the tests."""
     if pats.has_stuck:
-        raise ValueError("classify_patterns needs flip patterns; stuck-at errors depend on data")
+        raise FaultError("classify_patterns needs flip patterns; stuck-at errors depend on data")
     cc = compile_code(get_code(code))
     table = cc.require_table()
     ed, ec = pats.flip_data, pats.flip_check.astype(np.uint64)
@@ -169,16 +168,23 @@ def exact_fault_outcomes(
     """Exact outcome counts of every pattern of a finite flip fault model (e.g. ``"chip"``,
     ``"pin"``, ``"bits:3"``) on ``module``, per codeword and per line, with per-site counts;
     the same numbers as an exhaustive :func:`eccsim.injection.inject`, without running data
-    through the kernels."""
+    through the kernels. Patterns are built and classified a chunk at a time, so memory stays
+    bounded whatever their number."""
     c = get_code(code)
     geom = get_module(module)
     f = get_fault(fault)
     geom.check_code(c)
     if f.data_dependent:
-        raise ValueError(f"fault {f.name!r} is stuck-at: its outcome depends on the stored data")
-    pats = f.enumerate(geom)
-    words, lines = tally(classify_patterns(c, pats), pats, f.site_kind)
-    return InjectionResult(c.name, geom.name, f.name, f.site_kind, True, pats.m, words, lines)
+        raise FaultError(f"fault {f.name!r} is stuck-at: its outcome depends on the stored data")
+    total = f.require_enumerable(geom)
+    res = InjectionResult(c.name, geom.name, f.name, f.site_kind, True, 0, OutcomeCounts(),
+                          OutcomeCounts())  # fmt: skip
+    step = 16 * BLOCK
+    for start in range(0, total, step):
+        pats = f.enumerate_range(geom, start, min(total, start + step))
+        words, lines = tally(classify_patterns(c, pats), pats, f.site_kind)
+        res += InjectionResult(c.name, geom.name, f.name, f.site_kind, True, pats.m, words, lines)
+    return res
 
 
 def format_kbit_table(code: LinearCode, rows: list[KBitRow]) -> str:

@@ -6,6 +6,11 @@ its data and faults from ``SeedSequence(seed, spawn_key=(stream(f), b))`` — a 
 ``SeedSequence(seed)`` — so counts depend only on the seed and the number of trials, never on
 how blocks are grouped into chunks or workers. The stream depends on the fault model, not the
 code, so every code sees the same data and the same fault patterns (a paired comparison).
+
+Memory stays bounded whatever the size of a run: an exhaustive block builds only its own
+patterns (:meth:`~eccsim.faults.FaultModel.patterns_at`), and the fused k-bit kernel takes
+blocks in groups of ``FUSED_GROUP``. One in-process call runs at most ``MAX_CASES`` cases
+(larger runs belong in a checkpointed campaign).
 """
 
 from __future__ import annotations
@@ -18,14 +23,20 @@ import numpy as np
 from . import _kernels as K
 from . import dispatch
 from .bits import data_words
-from .codec import InputError
 from .codes import LinearCode, get_code
 from .compile import CompiledCode, compile_code
-from .faults import FaultError, FaultModel, FaultPatterns, RandomBits, get_fault
+from .errors import FaultError, InputError, LimitError
+from .faults import FaultModel, FaultPatterns, RandomBits, get_fault
 from .module import ModuleGeometry, get_module
-from .outcomes import OutcomeCounts, worst
+from .outcomes import OUTCOME_LABELS, OutcomeCounts, worst
+from .stats import proportion_ci
+from .validate import require_choice, require_int, require_number
 
 BLOCK = 4096
+#: blocks per call of the fused k-bit kernel (bounds its seed and count arrays)
+FUSED_GROUP = 256
+#: most cases (sampled trials, or exhaustive patterns x data lines) one inject() call runs
+MAX_CASES = 10**10
 
 
 @dataclass
@@ -50,6 +61,27 @@ class InjectionResult:
         self.words += other.words
         self.lines += other.lines
         return self
+
+    def intervals(
+        self, level: str = "words", confidence: float = 0.95
+    ) -> dict[str, tuple[float, float]]:
+        """Per-outcome ``(low, high)`` bounds of the rate (count / total at ``level``, "words"
+        or "lines"), for each outcome label and ``"sdc"``.
+
+        Sampled runs: two-sided Clopper-Pearson intervals at ``confidence``
+        (:func:`eccsim.stats.proportion_ci`). Exhaustive runs count every case, so their rates
+        are exact: both bounds are the rate itself."""
+        level = require_choice("level", level, ("words", "lines"))
+        confidence = require_number("confidence", confidence, 0, 1, open_interval=True)
+        counts: OutcomeCounts = getattr(self, level)
+        labels = (*OUTCOME_LABELS, "sdc")
+        k = np.array([counts[lab] for lab in labels], dtype=np.float64)
+        n = counts.total
+        if self.exhaustive:
+            rate = k / n if n else np.full(k.shape, np.nan)
+            return {lab: (float(r), float(r)) for lab, r in zip(labels, rate, strict=True)}
+        low, high = proportion_ci(k, np.full(k.shape, float(n)), confidence)
+        return {lab: (float(lo), float(hi)) for lab, lo, hi in zip(labels, low, high, strict=True)}
 
 
 def fault_stream(fault: FaultModel) -> int:
@@ -113,19 +145,6 @@ def tally(outcomes: np.ndarray, pats: FaultPatterns, site_kind: str):
     return words, lines
 
 
-_ENUMERATIONS: dict = {}
-
-
-def _enumeration(fault: FaultModel, geom: ModuleGeometry) -> FaultPatterns:
-    """All patterns of ``fault`` on ``geom``, cached per process (keyed by the canonical name)."""
-    key = (fault.name, geom)
-    if key not in _ENUMERATIONS:
-        if len(_ENUMERATIONS) >= 4:
-            _ENUMERATIONS.pop(next(iter(_ENUMERATIONS)))
-        _ENUMERATIONS[key] = fault.enumerate(geom)
-    return _ENUMERATIONS[key]
-
-
 def n_blocks(count: int) -> int:
     return (count + BLOCK - 1) // BLOCK
 
@@ -161,11 +180,9 @@ def run_blocks(
         rng = block_rng(seed, stream, b)
         items = np.arange(start, start + m)
         if exhaustive:  # case i: pattern i // lines over data line i % (data lines)
-            pats = _enumeration(fault, geom).select(items // lines)
-        else:
-            pats = None
+            pats = fault.patterns_at(geom, items // lines)  # this block's patterns only
         d = _line_data(data, geom, items, rng)
-        if pats is None:
+        if not exhaustive:
             pats = fault.sample(geom, rng, m)
         w, ln = tally(classify_lines(cc, d, pats), pats, fault.site_kind)
         res.patterns += m
@@ -177,8 +194,7 @@ def run_blocks(
 def exhaustive_total(fault: FaultModel, geom: ModuleGeometry, data: np.ndarray | None) -> int:
     """Number of cases of an exhaustive run: every pattern once for flip faults (their outcome
     does not depend on the data), every pattern against every given data line for stuck-at."""
-    if not fault.is_finite(geom):
-        fault.enumerate(geom)  # raises FaultError explaining why it cannot be enumerated
+    fault.require_enumerable(geom)  # raises FaultError explaining why it cannot be enumerated
     if not fault.data_dependent:  # a flip's outcome ignores the data: each pattern once
         return fault.count(geom)
     if data is None:
@@ -205,17 +221,23 @@ def _fused_ok(cc, geom, fault, exhaustive, data) -> bool:
 
 def _run_fused(res, cc, geom, fault, total, blocks, seed, stream):
     """Random k-bit trials through ``_kernels._random_kbit_blocks`` (one codeword per line is
-    touched, so line counts equal word counts)."""
-    bl = [b for b in blocks if b * BLOCK < total]
-    if not bl:
-        return res
-    seeds = np.array([block_seed(seed, stream, b) for b in bl], dtype=np.uint64)
-    sizes = np.array([min(BLOCK, total - b * BLOCK) for b in bl], dtype=np.int64)
-    counts = np.zeros((len(bl), 5), dtype=np.int64)
-    K._random_kbit_blocks(seeds, sizes, fault.bit_count, cc.n, cc.m8, cc.require_table(),
-                          cc.pat_data1, cc.pat_check_c, counts)  # fmt: skip
-    tot = counts.sum(axis=0)
-    res.patterns += int(sizes.sum())
+    touched, so line counts equal word counts). Blocks go to the kernel in groups of
+    ``FUSED_GROUP``, so memory does not grow with the number of blocks; each block's counts
+    depend only on its own seed, so the grouping does not change them."""
+    last = n_blocks(total)  # blocks at or past it hold no trials
+    blocks = range(blocks.start, min(blocks.stop, last), blocks.step) if isinstance(
+        blocks, range) else [b for b in blocks if b < last]  # fmt: skip
+    tot = np.zeros(5, dtype=np.int64)
+    table = cc.require_table()
+    for g in range(0, len(blocks), FUSED_GROUP):
+        bl = blocks[g : g + FUSED_GROUP]
+        seeds = np.array([block_seed(seed, stream, b) for b in bl], dtype=np.uint64)
+        sizes = np.array([min(BLOCK, total - b * BLOCK) for b in bl], dtype=np.int64)
+        counts = np.zeros((len(bl), 5), dtype=np.int64)
+        K._random_kbit_blocks(seeds, sizes, fault.bit_count, cc.n, cc.m8, table,
+                              cc.pat_data1, cc.pat_check_c, counts)  # fmt: skip
+        tot += counts.sum(axis=0)
+        res.patterns += int(sizes.sum())
     res.words += OutcomeCounts(tot.copy())
     res.lines += OutcomeCounts(tot.copy())
     return res
@@ -245,16 +267,26 @@ def inject(
     compile_code(c).require_table()
     if data is not None:
         data = validate_line_data(data, geom)
-    if not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed={seed!r} must be a non-negative integer")
+    seed = require_int("seed", seed, 0, hint=" (a non-negative integer)")
     if trials is None:
         total, exhaustive = exhaustive_total(f, geom, data), True
-    else:
-        if not isinstance(trials, int | np.integer) or trials < 1:
-            raise InputError(
-                f"trials={trials!r} must be a positive integer (or None for exhaustive)"
+        if total > MAX_CASES:
+            raise LimitError(
+                f"an exhaustive run of fault {f.name!r} over {data.shape[0]} data lines has "
+                f"{total:,} cases; one inject() call runs at most {MAX_CASES:,}; give fewer "
+                "data lines, sample with trials=N, or run a campaign (checkpointed, parallel)"
             )
-        total, exhaustive = int(trials), False
+    else:
+        trials = require_int(
+            "trials", trials, 1, hint=" (a positive integer, or None for exhaustive)"
+        )
+        if trials > MAX_CASES:
+            raise LimitError(
+                f"trials={trials:,} exceeds the {MAX_CASES:,} one inject() call runs in one "
+                "process without checkpoints; run a campaign for more (checkpointed, parallel, "
+                "resumable)"
+            )
+        total, exhaustive = trials, False
     return run_blocks(
         c, geom, f, exhaustive=exhaustive, total=total, blocks=range(n_blocks(total)), data=data,
         seed=int(seed),

@@ -4,6 +4,10 @@ inject faults on physical chips and pins, read lines back (decoded), scrub.
 Transient faults (flips) change the stored bits once — a later write or a scrub repairs them.
 Permanent faults (stuck-at) are remembered and applied to every read, and survive writes, as a
 broken cell would.
+
+A sampled codeword-local fault (``bit``, ``bits:K``, ``burst``, a single-beat ``chip``) lands in
+a codeword of the line drawn uniformly from all of them; to target one, fix it in the model
+(``BitFlips(bits, slot=s)``, ``RandomBits(k, slot=s)``, ``ChipFault(beat=t)``).
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from typing import NamedTuple
 import numpy as np
 
 from .bits import data_words
-from .codec import InputError, decode, encode
+from .codec import decode, encode
 from .codes import LinearCode, get_code
+from .errors import InputError
 from .faults import FaultModel, FaultPatterns, get_fault
 from .injection import validate_line_data
 from .module import ModuleGeometry, get_module
+from .validate import require_int
 
 
 class LineRead(NamedTuple):
@@ -37,10 +43,9 @@ class Memory:
         self.code = get_code(code)
         self.module = get_module(module)
         self.module.check_code(self.code)
-        if not isinstance(lines, int | np.integer) or lines < 1:
-            raise InputError(f"lines={lines!r} must be a positive integer")
+        self.lines = require_int("lines", lines, 1, hint=" (a positive integer)")
+        seed = require_int("seed", seed, 0)
         S, W = self.module.slots, data_words(self.code.k)
-        self.lines = int(lines)
         self.data = np.zeros((self.lines, S, W), dtype=np.uint64)
         self.check = np.zeros((self.lines, S), dtype=self.code.check_dtype)  # encode(0) = 0
         self._stuck = None  # (stuck0_data, stuck0_check, stuck1_data, stuck1_check), lazily
@@ -48,7 +53,12 @@ class Memory:
 
     # ----- helpers ----------------------------------------------------------------------------
     def _rows(self, lines) -> np.ndarray:
-        idx = np.atleast_1d(np.arange(self.lines)[lines] if isinstance(lines, slice) else lines)
+        try:
+            idx = np.atleast_1d(
+                np.arange(self.lines)[lines] if isinstance(lines, slice) else np.asarray(lines)
+            )
+        except (TypeError, ValueError):
+            idx = np.zeros((), dtype=object)
         if idx.dtype.kind not in "iu" or idx.ndim != 1:
             raise InputError("lines must be an int, a slice or a 1-D array of line indices")
         if idx.size and (idx.min() < 0 or idx.max() >= self.lines):
@@ -87,7 +97,15 @@ class Memory:
             pats = fault
             if pats.m != idx.size:
                 raise InputError(f"{pats.m} fault patterns for {idx.size} lines")
+            want = self.data.shape[1:]
+            if pats.flip_data.shape[1:] != want or pats.flip_check.shape[1:] != want[:1]:
+                raise InputError(
+                    f"fault patterns of shape {pats.flip_data.shape[1:]} do not fit lines of "
+                    f"{want[0]} codewords of {want[1]} data words"
+                )
         else:
+            if seed is not None:
+                seed = require_int("seed", seed, 0, hint=" (or None: the memory's generator)")
             rng = self._rng if seed is None else np.random.default_rng(seed)
             pats = get_fault(fault).sample(self.module, rng, idx.size)
         # ufunc.at: a line listed twice receives both patterns

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ModuleError
-from .validate import suggest
+from .validate import is_int, require_int, require_str, suggest
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,16 @@ class ModuleGeometry:
     summary: str = ""
 
     def __post_init__(self) -> None:
+        require_str("name", self.name, error=ModuleError)
+        for field in ("chips", "chip_width", "burst_length", "beats_per_codeword"):
+            require_int(field, getattr(self, field), error=ModuleError)
+        if isinstance(self.check_chips, str | bytes) or not all(
+            is_int(c) for c in _as_tuple(self.check_chips)
+        ):
+            raise ModuleError(
+                f"check_chips={self.check_chips!r} must be a tuple of chip indices (whole numbers)"
+            )
+        object.__setattr__(self, "check_chips", tuple(int(c) for c in self.check_chips))
         if self.chip_width not in (4, 8, 16):
             raise ModuleError(f"chip_width={self.chip_width}: DRAM chips are x4, x8 or x16")
         if self.chips < 2:
@@ -113,20 +123,22 @@ class ModuleGeometry:
 
     def beat_of(self, slot: int, bit: int) -> int:
         """Beat of the burst that carries codeword ``bit`` of codeword ``slot``."""
+        slot = require_int("slot", slot, 0, self.slots - 1, error=ModuleError)
+        bit = require_int("bit", bit, 0, self.n - 1, error=ModuleError)
         return slot * self.beats_per_codeword + int(self.beat_offset_of_bit[bit])
 
     def locate(self, bit: int, slot: int = 0) -> tuple[int, int, int]:
         """``(chip, pin within chip, beat)`` of codeword bit ``bit`` in codeword ``slot``."""
-        if not 0 <= bit < self.n:
-            raise ModuleError(f"bit={bit} must lie in 0..{self.n - 1}")
-        if not 0 <= slot < self.slots:
-            raise ModuleError(f"slot={slot} must lie in 0..{self.slots - 1}")
+        bit = require_int("bit", bit, 0, self.n - 1, error=ModuleError)
+        slot = require_int("slot", slot, 0, self.slots - 1, error=ModuleError)
         dq = int(self.dq_of_bit[bit])
         return dq // self.chip_width, dq % self.chip_width, self.beat_of(slot, bit)
 
     def bit_at(self, dq: int, beat: int) -> tuple[int, int]:
         """``(slot, codeword bit)`` carried by DQ ``dq`` in beat ``beat`` of the burst."""
-        if not 0 <= dq < self.bus_width or not 0 <= beat < self.burst_length:
+        if not (is_int(dq) and is_int(beat)) or not (
+            0 <= dq < self.bus_width and 0 <= beat < self.burst_length
+        ):
             raise ModuleError(
                 f"dq={dq}, beat={beat} outside 0..{self.bus_width - 1} x 0..{self.burst_length - 1}"
             )
@@ -148,8 +160,7 @@ class ModuleGeometry:
     def bits_of_chip(self, chip: int) -> np.ndarray:
         """``(chip_width * burst_length, 2)``: every (slot, codeword bit) stored by ``chip``,
         ordered beat-major then pin (the order a chip drives them)."""
-        if not 0 <= chip < self.chips:
-            raise ModuleError(f"chip={chip} must lie in 0..{self.chips - 1}")
+        chip = require_int("chip", chip, 0, self.chips - 1, error=ModuleError)
         w = self.chip_width
         sub = self.bits_of_dq[chip * w : chip * w + w]  # (w, BL, 2)
         return sub.transpose(1, 0, 2).reshape(-1, 2)
@@ -181,6 +192,7 @@ class ModuleGeometry:
         (or only in ``beat``)."""
         md, mc = self.dq_beat_masks
         if beat is not None:
+            beat = require_int("beat", beat, 0, self.burst_length - 1, error=ModuleError)
             md, mc = md[:, beat : beat + 1], mc[:, beat : beat + 1]
         w = self.chip_width
         d = np.bitwise_or.reduce(md, axis=1).reshape(self.chips, w, *md.shape[2:])
@@ -203,6 +215,13 @@ class ModuleGeometry:
             f"{self.line_bytes}-byte line in {self.slots} ({self.n},{self.k}) codewords"
             + (f" — {self.summary}" if self.summary else "")
         )
+
+
+def _as_tuple(x) -> tuple:
+    try:
+        return tuple(x)
+    except TypeError:
+        return (x,)
 
 
 _PRESETS: dict[str, ModuleGeometry] = {
@@ -236,8 +255,13 @@ def get_module(name: str | ModuleGeometry) -> ModuleGeometry:
     """A module preset by name (or pass a :class:`ModuleGeometry` through)."""
     if isinstance(name, ModuleGeometry):
         return name
+    if not isinstance(name, str):
+        raise ModuleError(
+            f"module={name!r} must be a preset name ({', '.join(module_names())}) or a "
+            f"ModuleGeometry, not {type(name).__name__}"
+        )
     try:
-        return _PRESETS[str(name)]
+        return _PRESETS[name]
     except KeyError:
         raise ModuleError(
             f"unknown module {name!r}{suggest(str(name), module_names())}; known modules: "

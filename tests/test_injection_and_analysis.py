@@ -323,12 +323,13 @@ def test_secded_corrects_every_pin_fault(code_name, module):
     res = inject(code_name, module, "pin")
     words = res.words
     assert words[DUE] == 0 and words.sdc == 0
-    # 72 pins x 255 beat subsets; all 8 words of the line are touched, and over all subsets a
-    # given beat is flipped in 2**7 of them
+    # 72 pins x 255 beat subsets; a pattern touches the words of the beats it flips, and over
+    # all subsets a given beat is flipped in 2**7 of them; the beats it leaves alone are not
+    # counted (they are not "no error" words: nothing happened to them)
     assert res.patterns == 72 * 255
-    assert words[CE] == 72 * 8 * 2**7
-    assert words[NO_ERROR] == 72 * (8 * 255 - 8 * 2**7)
-    assert res.lines[CE] == 72 * 255
+    assert words[CE] == words.total == 72 * 8 * 2**7
+    assert words[NO_ERROR] == 0
+    assert res.lines[CE] == res.lines.total == 72 * 255
 
 
 @pytest.mark.parametrize("code_name", SECDED)

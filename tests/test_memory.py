@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from eccsim import InputError, Memory
-from eccsim.faults import BitFlips, ChipFault, PinFault
+from eccsim.faults import BitFlips, ChipFault, PinFault, RandomBits
 
 LINES = 32
 
@@ -41,7 +41,7 @@ def test_stored_check_bits_are_the_code_check_bits(mem_and_data):
 
 def test_a_transient_flip_is_corrected_on_read_and_repaired_by_scrub(mem_and_data):
     mem, data = mem_and_data
-    mem.inject(7, BitFlips([40]))
+    mem.inject(7, BitFlips([40], slot=0))
     assert mem.data[7, 0, 0] != data[7, 0]  # the stored bit really changed
     r = mem.read(7)
     assert r.status[0, 0] == 40 and np.array_equal(r.data[0, :, 0], data[7])
@@ -89,8 +89,8 @@ def test_bad_arguments_are_refused_with_clear_messages(mem_and_data):
 
 def test_two_faults_on_the_same_line_in_one_call_both_land():
     mem = Memory("hsiao-secded", "x8-ecc-dimm", 1)
-    a = BitFlips([3]).sample(mem.module, None, 1)
-    b = BitFlips([5]).sample(mem.module, None, 1)
+    a = BitFlips([3], slot=0).sample(mem.module, None, 1)
+    b = BitFlips([5], slot=0).sample(mem.module, None, 1)
     from eccsim.faults import FaultPatterns
 
     mem.inject([0, 0], FaultPatterns.concat([a, b]))
@@ -99,8 +99,8 @@ def test_two_faults_on_the_same_line_in_one_call_both_land():
 
 def test_successive_random_upsets_are_independent():
     mem = Memory("hsiao-secded", "x8-ecc-dimm", 1, seed=5)
-    first = mem.inject(0, "bit")
-    second = mem.inject(0, "bit")
+    first = mem.inject(0, RandomBits(1, slot=0))
+    second = mem.inject(0, RandomBits(1, slot=0))
     assert not np.array_equal(first.flip_data, second.flip_data) or not np.array_equal(
         first.flip_check, second.flip_check
     )
