@@ -335,3 +335,157 @@ class TestMalformedJson:
         obj = {"masks": ["0x3", "0x5", "0x6"], "k": "four"}
         with pytest.raises(CodeError, match="k"):
             load_code(write(tmp_path / "k.json", json.dumps(obj)))
+
+
+# ----- hostile and oversized files: one CodeError naming the file, before any big allocation --------
+def refused_within(limit_mb: float, fn, *fragments: str) -> str:
+    """Run ``fn``; it must raise CodeError containing every fragment, one line, while the
+    Python heap grows by less than ``limit_mb`` MB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(CodeError) as info:
+            fn()
+        peak = tracemalloc.get_traced_memory()[1]
+        if peak > limit_mb * 2**20:
+            for st in tracemalloc.take_snapshot().statistics("lineno")[:5]:
+                print(st)
+    finally:
+        tracemalloc.stop()
+    msg = str(info.value)
+    assert "\n" not in msg
+    for f in fragments:
+        assert f in msg, (f, msg)
+    assert peak < limit_mb * 2**20, f"peak {peak / 2**20:.0f} MB before refusing"
+    return msg
+
+
+class TestOversizedFiles:
+    def test_npz_renamed_npy_is_refused(self, tmp_path, ref):
+        p = tmp_path / "h.npy"
+        np.savez(tmp_path / "h", H=ref.H)
+        (tmp_path / "h.npz").rename(p)
+        refused_within(8, lambda: load_code(p), str(p), ".npz")
+
+    def test_npy_header_claiming_10_to_the_12_elements_is_refused_from_the_header(self, tmp_path):
+        p = tmp_path / "huge.npy"
+        with open(p, "wb") as fh:
+            header = {"descr": "|u1", "fortran_order": False, "shape": (10**6, 10**6)}
+            np.lib.format.write_array_header_1_0(fh, header)
+            fh.write(b"\x01" * 64)
+        refused_within(8, lambda: load_code(p), str(p), "limit")
+
+    def test_deeply_nested_json_is_refused(self, tmp_path):
+        p = write(tmp_path / "deep.json", '{"H": ' + "[" * 100_000 + "]" * 100_000 + "}")
+        refused_within(64, lambda: load_code(p), str(p), "nested")
+
+    def test_moderately_nested_json_is_refused_naming_the_depth_limit(self, tmp_path):
+        p = write(tmp_path / "deep.json", '{"H": ' + "[" * 40 + "]" * 40 + "}")
+        refused_within(8, lambda: load_code(p), str(p), "nested too deeply")
+
+    def test_json_k_of_a_hundred_million_is_refused_from_the_count(self, tmp_path, masks):
+        p = write(tmp_path / "k.json", json.dumps({"masks": masks, "k": 100_000_000}))
+        refused_within(8, lambda: load_code(p), str(p), "4096")
+
+    def test_a_masks_file_of_a_million_lines_is_refused_at_line_65(self, tmp_path):
+        p = write(tmp_path / "many.txt", "0x1\n" * 1_000_000)
+        msg = refused_within(16, lambda: load_code(p), str(p), "64 check bits")
+        assert "line 65" in msg
+
+    def test_a_row_of_5000_bits_is_refused_naming_the_4096_bit_limit(self, tmp_path):
+        p = write(tmp_path / "wide.txt", "# eccsim: r=1\n" + "1" * 5000 + "\n")
+        refused_within(8, lambda: load_code(p), str(p), "4096")
+
+    def test_json_with_65_masks_is_refused_naming_the_64_check_bit_limit(self, tmp_path):
+        p = write(tmp_path / "m.json", json.dumps({"masks": [1] * 65, "k": 8}))
+        refused_within(8, lambda: load_code(p), str(p), "64")
+
+    def test_json_H_of_65_rows_is_refused(self, tmp_path):
+        p = write(tmp_path / "h.json", json.dumps({"H": [[1] * 70] * 65}))
+        refused_within(8, lambda: load_code(p), str(p), "64")
+
+    def test_a_huge_mask_gives_a_short_message_naming_the_file(self, tmp_path):
+        p = write(tmp_path / "m.json", json.dumps({"masks": [hex(1 << 4000)] + ["0x1"] * 7}))
+        msg = refused_within(8, lambda: load_code(p), str(p), "masks[0]")
+        assert len(msg) < 300
+        p = write(tmp_path / "d.json", '{"masks": [' + "9" * 100_000 + "]}")
+        msg = refused_within(32, lambda: load_code(p), str(p))
+        assert len(msg) < 300
+
+
+class TestNotIntegersNotNames:
+    @pytest.mark.parametrize("name", [{"a": 1}, ["x"], 5, True, "", "two\nlines", "x" * 101])
+    def test_a_json_name_that_is_not_a_one_line_string_is_refused(self, tmp_path, ref, name):
+        p = write(tmp_path / "n.json", json.dumps({"H": ref.H.tolist(), "name": name}))
+        refused_within(8, lambda: load_code(p), str(p), "name")
+
+    @pytest.mark.parametrize(
+        ("obj", "fragment"),
+        [
+            ({"masks": ["0xb", "0xd", "0xe"], "k": True}, '"k"'),
+            ({"masks": [True, "0xd", "0xe"], "k": 4}, "masks[0]"),
+            ({"H": [[1, 1, 0, 1, 0, 0], [1, 0, 1, 0, True, 0], [0, 1, 1, 0, 0, 1]]}, '"H"[1][4]'),
+            ({"H": [[1, 1, 0, 1, 0], [1, 0, 1, 0, 1]], "r": True}, '"r"'),
+            ({"H": [[1, 1, 0, 1, 0], [1, 0, 1, 0, 1]], "overall_parity": 1}, "overall_parity"),
+            ({"H": [[1, 1, 0, 1, 0], [1, 0, 1, 0, 1]], "decoder": ["sec"]}, "decoder"),
+            (
+                {"H": [[1, 1, 1, 0], [1, 0, 0, 1]], "decoder": "patterns", "correctable": [[True]]},
+                "whole numbers",
+            ),
+            ({"H": [[1, 1, 1, 0], [1, 0, 0, 1]], "overal_parity": True}, "did you mean"),
+        ],
+        ids=["k-true", "mask-true", "H-true", "r-true", "parity-1", "decoder-list",
+             "pattern-true", "misspelt-key"],
+    )  # fmt: skip
+    def test_booleans_are_not_integers_and_every_key_is_checked(self, tmp_path, obj, fragment):
+        p = write(tmp_path / "b.json", json.dumps(obj))
+        refused_within(8, lambda: load_code(p), str(p), fragment)
+
+    def test_api_refuses_booleans_and_non_string_names(self):
+        H = [[1, 1, 0, 1, 0, 0], [1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1]]
+        with pytest.raises(CodeError, match="name"):
+            LinearCode(H, name={"a": 1})
+        with pytest.raises(CodeError, match="whole numbers"):
+            LinearCode(H, decoder="patterns", correctable=[[True, 3]])
+        with pytest.raises(CodeError, match="masks"):
+            LinearCode.from_check_masks([True, 0b101, 0b110], k=3)
+
+
+class TestMessagesPointAtTheCause:
+    def test_a_bad_digit_in_row_1_is_reported_on_line_1(self, tmp_path, ref):
+        rows = H_rows(ref.H)
+        rows[0] = rows[0][:5] + "2" + rows[0][6:]
+        p = write(tmp_path / "h.txt", "\n".join(rows))
+        msg = refused_within(8, lambda: load_code(p), str(p), "line 1:", "'2'")
+        assert "line 4" not in msg
+
+    def test_a_bad_digit_after_a_comment_header_names_its_own_line(self, tmp_path, ref):
+        rows = H_rows(ref.H)
+        rows[2] = rows[2][:-1] + "x"
+        p = write(tmp_path / "h.txt", "# my code\n\n" + "\n".join(rows))
+        refused_within(8, lambda: load_code(p), "line 5:", "'x'")
+
+    @pytest.mark.parametrize("empty", ["", "   "])
+    def test_an_empty_path_says_it_is_empty(self, empty):
+        with pytest.raises(CodeError, match="empty") as info:
+            get_code(empty)
+        assert "directory" not in str(info.value) and "'.'" not in str(info.value)
+        with pytest.raises(CodeError, match="empty"):
+            load_code(empty)
+
+    @pytest.mark.parametrize(
+        ("name", "text"),
+        [
+            ("a.txt", "0x1\n0x2\n"),
+            ("b.txt", "# eccsim: k=64 r=9\n" + "0x3\n" * 8),
+            ("c.txt", "# eccsim: frob=1\n0x1\n"),
+            ("d.json", '{"H": [[1, 0], [0, 1]]}'),
+            ("e.json", '{"masks": ["0x1"], "k": 0}'),
+            ("f.json", '{"masks": ["0x1"], "name": {"x": 1}}'),
+            ("g.csv", "1,0,2\n"),
+        ],
+    )
+    def test_every_message_names_the_file(self, tmp_path, name, text):
+        p = write(tmp_path / name, text)
+        refused_within(8, lambda: load_code(p), str(p))

@@ -34,7 +34,7 @@ The code is kept in eccsim's order (data bits first, check bit j = codeword bit 
 layout is :attr:`LinearCode.file_positions` and shown by ``describe()``.
 
 **Limits**, checked from the counts before any array is built: at most 64 check bits (lines,
-rows or masks), at most 4096 codeword bits, files of at most 16 MiB, JSON nested at most 8 deep.
+rows or masks), at most 4096 codeword bits, files of at most 4 MiB, JSON nested at most 8 deep.
 Every message names the file.
 """
 
@@ -59,7 +59,7 @@ from .linear import (
 )
 
 DOCUMENTED_K, DOCUMENTED_R = 64, 8  #: a text file without a directive is a (72, 64) code
-MAX_CODE_FILE_BYTES = 16 << 20
+MAX_CODE_FILE_BYTES = 4 << 20
 MAX_CODE_JSON_DEPTH = 8
 #: a mask token longer than this cannot be a mask of at most 4096 bits in any notation
 MAX_MASK_CHARS = 1300
@@ -405,7 +405,7 @@ def _parse_directive(body: str, lineno: int, decl: _Declared) -> None:
 
 def _from_text(text: str, decl: _Declared, where: str, stem: str, given: dict, decoder):
     lines: list[tuple[int, str]] = []
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(_lines(text), 1):
         stripped = raw.strip()
         if stripped.startswith("#"):
             body = stripped[1:].strip()
@@ -427,6 +427,16 @@ def _from_text(text: str, decl: _Declared, where: str, stem: str, given: dict, d
         return _from_rows(_text_matrix(lines), decl, where, stem, decoder, strict=True)
     masks = [_parse_int(line, f"line {lineno}") for lineno, line in lines]
     return _from_masks(masks, decl, where, stem, decoder, strict=True)
+
+
+def _lines(text: str):
+    """The lines of ``text``, one at a time (a file of a million lines stops at line 65)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def _is_bitrow(line: str) -> bool:

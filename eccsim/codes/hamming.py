@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CodeError
-from .linear import LinearCode
+from ..validate import require_int
+from .linear import MAX_CHECK_BITS, MAX_CODE_BITS, LinearCode
 
 
 def _hamming_data_columns(k: int, r: int) -> np.ndarray:
@@ -28,6 +29,8 @@ def _hamming_data_columns(k: int, r: int) -> np.ndarray:
 
 def hamming_sec(k: int, r: int, *, name: str | None = None) -> LinearCode:
     """Shortened Hamming SEC (k + r, k) code: corrects any single-bit error, no DED guarantee."""
+    r = require_int("r", r, 2, MAX_CHECK_BITS, error=CodeError)
+    k = require_int("k", k, 1, MAX_CODE_BITS - r, error=CodeError)
     A = _hamming_data_columns(k, r)
     H = np.concatenate([A, np.eye(r, dtype=np.uint8)], axis=1)
     return LinearCode(
@@ -44,6 +47,7 @@ def hamming_secded(k: int = 64, *, name: str | None = None) -> LinearCode:
     The overall parity row (all ones) is folded into systematic form, so the last check bit is
     the parity of the data bits whose Hamming column has even weight. Every column then has odd
     weight, but — unlike Hsiao — the weights are not the smallest possible."""
+    k = require_int("k", k, 1, MAX_CODE_BITS - 14, error=CodeError)
     r = 1
     while (1 << r) - r - 1 < k:
         r += 1

@@ -13,7 +13,8 @@ from itertools import combinations
 import numpy as np
 
 from ..errors import CodeError
-from .linear import LinearCode
+from ..validate import require_int
+from .linear import MAX_CHECK_BITS, MAX_CODE_BITS, LinearCode
 
 
 def _balanced_pick(candidates: list[tuple[int, ...]], count: int, row_load: np.ndarray):
@@ -37,6 +38,8 @@ def hsiao_secded(k: int = 64, r: int = 8, *, name: str | None = None) -> LinearC
     For (72,64): all 56 weight-3 columns plus 8 weight-5 columns, every row of the data part has
     exactly 26 ones. Column order: weight-3 columns in lexicographic order of their row sets,
     then the weight-5 ones."""
+    r = require_int("r", r, 3, MAX_CHECK_BITS, error=CodeError)
+    k = require_int("k", k, 1, MAX_CODE_BITS - r, error=CodeError)
     columns: list[tuple[int, ...]] = []
     row_load = np.zeros(r, dtype=np.int64)
     w = 3

@@ -40,6 +40,8 @@ MAX_NAME_CHARS = 100  #: a code name is one line of at most this many characters
 MAX_DISTANCE_SEARCH = 8
 #: the distance search holds at most this many column-subset syndromes at once (~50 MB)
 DISTANCE_SEARCH_BUDGET = 1 << 21
+#: the syndrome-space distance search runs when n * 2**r is at most this (else meet in the middle)
+SYNDROME_SEARCH_LIMIT = 1 << 22
 
 
 def check_code_size(n: int, r: int, what: str = "the code") -> None:
@@ -527,7 +529,9 @@ def _distance(columns: np.ndarray, column_weights: np.ndarray, r: int) -> Distan
         return Distance(None, at_least, searched, note)
 
     top = min(MAX_DISTANCE_SEARCH, n)
-    if r <= 22 and n * (1 << r) <= 1 << 22:  # syndrome space: which weights reach syndrome 0
+    if (
+        r <= 30 and n * (1 << r) <= SYNDROME_SEARCH_LIMIT
+    ):  # syndrome space: which weights reach syndrome 0
         idx = np.arange(1 << r, dtype=np.int64)
         reach = np.zeros((top + 1, 1 << r), dtype=bool)  # reach[w, s]: w columns XOR to s
         reach[0, 0] = True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear import LinearCode
+from ..errors import CodeError
+from ..validate import require_int
+from .linear import MAX_CODE_BITS, LinearCode
 
 
 def parity_byte(data_bytes: int = 8) -> LinearCode:
@@ -12,6 +14,7 @@ def parity_byte(data_bytes: int = 8) -> LinearCode:
 
     Detects any odd number of flips within one byte; corrects nothing (every non-zero syndrome
     is a detected-uncorrectable error)."""
+    data_bytes = require_int("data_bytes", data_bytes, 1, MAX_CODE_BITS // 9, error=CodeError)
     k = 8 * data_bytes
     A = np.zeros((data_bytes, k), dtype=np.uint8)
     for j in range(data_bytes):
