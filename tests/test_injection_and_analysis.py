@@ -387,3 +387,50 @@ def test_syndrome_space_outcomes_refuse_stuck_at_faults():
 
     with pytest.raises(ValueError, match="stuck-at"):
         exact_fault_outcomes("hsiao-secded", "x8-ecc-dimm", "chip-stuck-1")
+
+
+# ----- confidence intervals of sampled rates ------------------------------------------------------
+def test_sampled_rates_come_with_clopper_pearson_intervals():
+    from scipy.stats import binomtest
+
+    res = inject("hsiao-secded", X8, "bits:3", trials=20_000, seed=8)
+    for level, counts in (("words", res.words), ("lines", res.lines)):
+        for conf in (0.9, 0.99):
+            iv = res.intervals(level, confidence=conf)
+            assert set(iv) == {"no_error", "ce", "due", "sdc_undetected", "sdc_miscorrected",
+                               "sdc"}  # fmt: skip
+            for lab, (lo, hi) in iv.items():
+                ref = binomtest(counts[lab], counts.total).proportion_ci(conf, method="exact")
+                assert lo == pytest.approx(ref.low, abs=1e-12)
+                assert hi == pytest.approx(ref.high, abs=1e-12)
+
+
+def test_the_exact_rates_lie_inside_the_sampled_intervals():
+    row = rows_of("hamming-secded")[2]  # k = 3
+    res = inject("hamming-secded", X8, "bits:3", trials=30_000, seed=21)
+    iv = res.intervals(confidence=0.999)  # 3 outcomes checked: a miss has probability ~0.003
+    for lab, exact in (("due", row.due), ("sdc_miscorrected", row.sdc_miscorrected),
+                       ("ce", row.ce)):  # fmt: skip
+        lo, hi = iv[lab]
+        assert lo <= exact / row.total <= hi, lab
+
+
+def test_exhaustive_rates_are_exact_points():
+    res = inject("hsiao-secded", X8, "bits:2")
+    for lab, (lo, hi) in res.intervals().items():
+        assert lo == hi == res.words[lab] / math.comb(72, 2)
+
+
+def test_the_cli_prints_intervals_for_sampled_runs_and_says_exact_otherwise(capsys):
+    from eccsim.cli import main
+
+    assert (
+        main(["inject", "hsiao-secded", "bits:3", "--trials", "5000", "--confidence", "0.9"]) == 0
+    )
+    out = capsys.readouterr().out
+    lo, hi = inject("hsiao-secded", X8, "bits:3", trials=5000).intervals(confidence=0.9)["due"]
+    assert "0.9 confidence intervals (Clopper-Pearson)" in out
+    assert f"[{lo:.3e}, {hi:.3e}]" in out
+    assert main(["inject", "hsiao-secded", "bits:2"]) == 0
+    out = capsys.readouterr().out
+    assert "exact" in out and "Clopper" not in out

@@ -3,10 +3,12 @@ repaired by a scrub; stuck-at cells persist through scrubs and writes, as broken
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from eccsim import InputError, Memory
+from eccsim import FaultError, InputError, Memory
 from eccsim.faults import BitFlips, ChipFault, PinFault, RandomBits
 
 LINES = 32
@@ -105,3 +107,73 @@ def test_successive_random_upsets_are_independent():
         first.flip_check, second.flip_check
     )
     assert mem.read(0).status[0, 0] == -2
+
+
+# ----- where sampled faults land in the line ---------------------------------------------------
+def _hit_slots(before: tuple[np.ndarray, np.ndarray], mem: Memory) -> np.ndarray:
+    """``(lines, S)`` bool: the codewords whose stored bits changed (read from the memory)."""
+    d0, c0 = before
+    return (mem.data != d0).any(axis=-1) | (mem.check != c0)
+
+
+@pytest.mark.parametrize("fault", ["bit", "bits:3", "burst:4", "chip", "chips:2",
+                                   BitFlips([5, 70])])  # fmt: skip
+def test_sampled_codeword_faults_hit_every_codeword_of_the_line_uniformly(fault):
+    # 200 lines x 10 rounds = 2000 faults over 8 codewords: 250 expected in each; the old
+    # behaviour put all of them in codeword 0. Pearson chi-square (7 df) below 7 + 6 * sqrt(14)
+    # (a generous 6-sigma bound; p ~ 1e-6 of a false alarm) and every codeword hit.
+    mem = Memory("hsiao-secded", "x8-ecc-dimm", 200, seed=2026)
+    hits = np.zeros(8, dtype=np.int64)
+    for _ in range(10):
+        before = (mem.data.copy(), mem.check.copy())
+        mem.inject(slice(None), fault)
+        changed = _hit_slots(before, mem)
+        assert (changed.sum(axis=1) == 1).all()  # one codeword per line
+        hits += changed.sum(axis=0)
+        mem.write(slice(None), np.zeros((200, 8), np.uint64))  # a fresh start for the next round
+    chi2 = float(((hits - 250.0) ** 2 / 250.0).sum())
+    assert hits.min() > 0 and chi2 < 7 + 6 * np.sqrt(14), hits
+
+
+def test_a_chosen_codeword_or_beat_is_hit_and_only_it():
+    mem = Memory("hsiao-secded", "x8-ecc-dimm", 50, seed=1)
+    before = (mem.data.copy(), mem.check.copy())
+    mem.inject(slice(None), BitFlips([71], slot=3))  # a check bit of codeword 3 (beat 3)
+    changed = _hit_slots(before, mem)
+    assert changed[:, 3].all() and changed.sum() == 50
+    assert (mem.read(slice(None)).status[:, 3] == 71).all()  # corrected: bit 71 fixed
+    mem.write(slice(None), np.zeros((50, 8), np.uint64))
+    before = (mem.data.copy(), mem.check.copy())
+    mem.inject(slice(None), ChipFault(beat=6))
+    changed = _hit_slots(before, mem)
+    assert changed[:, 6].all() and changed.sum() == 50
+    mem.write(slice(None), np.zeros((50, 8), np.uint64))
+    before = (mem.data.copy(), mem.check.copy())
+    mem.inject(slice(None), RandomBits(2, slot=7))
+    assert _hit_slots(before, mem)[:, 7].all() and _hit_slots(before, mem).sum() == 50
+    assert (mem.read(slice(None)).status[:, 7] == -2).all()  # a double error: detected
+
+
+def test_a_codeword_outside_the_line_is_refused():
+    mem = Memory("hsiao-secded", "x8-ecc-dimm", 2)
+    with pytest.raises(FaultError, match=r"slot=8.*0\.\.7"):
+        mem.inject(0, BitFlips([1], slot=8))
+    with pytest.raises(FaultError, match=r"beat=8.*0\.\.7"):
+        mem.inject(0, ChipFault(beat=8))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", True), "lines=True"),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2.0), "lines=2.0"),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2, seed=-1), "seed=-1"),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2, seed=1.5), "seed=1.5"),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2).inject(0, "bit", seed=True), "seed="),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2).read(True), "lines must be"),
+        (lambda: Memory("hsiao-secded", "x8-ecc-dimm", 2).read([[0], [0, 1]]), "lines must be"),
+    ],
+)
+def test_booleans_and_non_integers_are_not_counts_or_seeds(call, name):
+    with pytest.raises(InputError, match=re.escape(name)):
+        call()
