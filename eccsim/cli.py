@@ -167,6 +167,22 @@ def cmd_inject(args) -> int:
     print(_counts_header("per"))
     print(_fmt_counts("codeword", res.words))
     print(_fmt_counts("line", res.lines))
+    print("codeword: the codewords the fault changed (stuck-at: could change; unchanged ones are "
+          "'no error', i.e. masked); line: every injected line, by its worst codeword")  # fmt: skip
+    if res.exhaustive:
+        print("exact: every pattern counted once (rates have no sampling error)")
+        return 0
+    conf = args.confidence
+    print(f"\nrates with {conf:.4g} confidence intervals (Clopper-Pearson)")
+    print(f"{'outcome':<18} {'per codeword':>36}  {'per line':>36}")
+    iw, il = res.intervals("words", conf), res.intervals("lines", conf)
+    for lab in ("no_error", "ce", "due", "sdc_undetected", "sdc_miscorrected", "sdc"):
+        cells = []
+        for counts, iv in ((res.words, iw), (res.lines, il)):
+            t = counts.total
+            lo, hi = iv[lab]
+            cells.append(f"{counts[lab] / t if t else 0:10.3e} [{lo:.3e}, {hi:.3e}]")
+        print(f"{lab:<18} {cells[0]:>36}  {cells[1]:>36}")
     return 0
 
 
@@ -320,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", help="random (default), zeros, ones, checkerboard or FILE.npy of lines"
     )
     s.add_argument("--seed", type=_nonneg_int, default=0)
+    s.add_argument("--confidence", type=_fraction, default=0.95,
+                   help="confidence of the intervals of sampled rates (default 0.95)")  # fmt: skip
     s.set_defaults(func=cmd_inject)
 
     s = sub.add_parser(
