@@ -81,10 +81,14 @@ def _counts_header(first: str, width: int = 18) -> str:
 def cmd_codes(args) -> int:
     from .codes import code_names, get_code
 
+    if args.code:  # describe the named codes or code files in full
+        codes = [get_code(name) for name in args.code]  # all checked before printing
+        print("\n\n".join(c.describe() for c in codes))
+        return 0
     print(f"{'name':<18} {'n':>4} {'k':>4} {'r':>3} {'d':>3}  corrects / detects")
     for name in code_names():
         c = get_code(name)
-        print(f"{name:<18} {c.n:>4} {c.k:>4} {c.r:>3} {c.min_distance or '>8':>3}  "
+        print(f"{name:<18} {c.n:>4} {c.k:>4} {c.r:>3} {c.distance.short:>3}  "
               f"corrects {c.corrects}; detects {c.detects}")  # fmt: skip
     if args.verbose:
         for name in code_names():
@@ -310,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"eccsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    s = sub.add_parser("codes", help="list the code catalogue")
+    s = sub.add_parser("codes", help="list the code catalogue, or describe codes and code files")
+    s.add_argument("code", nargs="*", help="codes or code files to describe in full (layout, "
+                   "distance, what it corrects and detects)")  # fmt: skip
     s.add_argument("-v", "--verbose", action="store_true", help="describe each code in full")
     s.set_defaults(func=cmd_codes)
 

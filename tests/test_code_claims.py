@@ -240,3 +240,91 @@ def test_encoded_words_satisfy_H_times_codeword_equals_zero(code, rng):
     cw = np.array([ref.codeword_bits(code, d, c) for d, c in zip(data, checks, strict=True)])
     product = code.H.astype(np.int64) @ cw.T % 2
     assert not product.any()
+
+
+# ----- what is known about the distance, said honestly ---------------------------------------
+def golay_masks() -> list[int]:
+    """The (23, 12) binary Golay code (minimum distance 7), systematic from its generator
+    g(x) = x^11 + x^10 + x^6 + x^5 + x^4 + x^2 + 1: data bit i contributes x^(11+i) mod g."""
+    g, cols = 0b110001110101, []
+    for i in range(12):
+        rem = 1 << (11 + i)
+        for b in range(11 + i, 10, -1):
+            if rem >> b & 1:
+                rem ^= g << (b - 11)
+        cols.append(rem)
+    return [sum(1 << i for i, c in enumerate(cols) if c >> j & 1) for j in range(11)]
+
+
+@pytest.fixture(params=["syndrome-space", "meet-in-the-middle"])
+def search(request, monkeypatch):
+    """Run a test under both exact distance searches."""
+    from eccsim.codes import linear
+
+    if request.param == "meet-in-the-middle":
+        monkeypatch.setattr(linear, "SYNDROME_SEARCH_LIMIT", 0)
+    return request.param
+
+
+def test_golay_23_12_has_distance_7(search):
+    code = eccsim.LinearCode.from_check_masks(golay_masks(), k=12)
+    assert code.min_distance == 7 and code.distance.exact == 7
+    assert code.detects == "any error of 2 to 5 bits"  # d - 1 - t with t = 1 corrected
+
+
+def test_extended_golay_24_12_with_overall_parity_has_distance_8(search):
+    code = eccsim.LinearCode.from_check_masks(
+        [*golay_masks(), (1 << 12) - 1], k=12, overall_parity=True
+    )
+    assert code.min_distance == 8 and str(code.distance) == "8"
+
+
+def test_distance_above_8_is_reported_as_greater_than_8_not_as_a_number(search):
+    # the (12, 1) repetition code: distance 12
+    H = np.concatenate([np.ones((11, 1), dtype=np.uint8), np.eye(11, dtype=np.uint8)], axis=1)
+    code = eccsim.LinearCode(H, decoder="detect")
+    assert code.min_distance is None and code.distance.exact is None
+    assert code.distance.short == ">8" and "greater than 8" in str(code.distance)
+    assert 9 <= code.distance.at_least <= 12
+    assert "not known exactly" in code.detects
+    assert "minimum distance: greater than 8" in code.describe()
+
+
+def test_a_distance_2_code_with_21_check_bits_does_not_claim_8_bit_detection(rng):
+    cols = rng.choice(np.arange(1, 1 << 21), size=30, replace=False)
+    cols[1] = cols[0]  # two equal columns: a weight-2 codeword
+    A = ((cols[None, :] >> np.arange(21)[:, None]) & 1).astype(np.uint8)
+    H = np.concatenate([A, np.eye(21, dtype=np.uint8)], axis=1)
+    code = eccsim.LinearCode(H, decoder="detect")
+    assert code.r == 21
+    assert code.min_distance == 2
+    assert code.detects == "any 1-bit error"
+    assert "8" not in code.detects and "8" not in code.describe().splitlines()[2]
+
+
+def test_a_distance_not_computed_is_a_stated_lower_bound_not_a_claim(rng):
+    """r = 21 and 2100 columns: the column pairs (2.2 million) exceed the search limit, so only
+    the bound from distinct non-zero columns (d >= 3) is claimed, and said to be a bound."""
+    cols = rng.choice(np.arange(1, 1 << 21), size=2100 - 21, replace=False)
+    cols = cols[(cols & (cols - 1)) != 0][:2079]  # no column equal to a check column
+    A = ((cols[None, :] >> np.arange(21)[:, None]) & 1).astype(np.uint8)
+    code = eccsim.LinearCode(np.concatenate([A, np.eye(21, dtype=np.uint8)], axis=1))
+    dist = code.distance
+    assert code.min_distance is None and dist.exact is None
+    assert dist.at_least == 3 and dist.searched == 2 and dist.short == ">=3"
+    assert "not computed beyond weight 2" in str(dist) and "limit" in str(dist)
+    assert code.detects.startswith("no error beyond those it corrects")
+    assert "not known exactly" in code.detects
+    assert "at least 3" in code.describe()
+
+
+def test_odd_weight_columns_raise_the_bound_to_the_next_even_distance(monkeypatch):
+    """Every codeword of an odd-weight-column code has even weight, so 'no codeword of weight
+    <= 2' already proves d >= 4 (the Hsiao argument), and that is what is claimed."""
+    from eccsim.codes import hsiao_secded, linear
+
+    monkeypatch.setattr(linear, "SYNDROME_SEARCH_LIMIT", 0)
+    monkeypatch.setattr(linear, "DISTANCE_SEARCH_BUDGET", 100)  # < C(72, 2): weight 2 only
+    code = hsiao_secded(64, 8)
+    assert code.distance.exact is None and code.distance.at_least == 4
+    assert code.detects.startswith("any 2-bit error")
