@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -22,12 +23,14 @@ from .codes import get_code
 from .faults import FLIP, FaultError, FaultModel, FaultPatterns, _distinct_random
 from .injection import n_blocks, run_blocks
 from .module import get_module
+from .results import SWEEP_FIELDS as SWEEP_FIELDS  # re-exported: the sweep's CSV columns
 from .results import Results, environment
+from .validate import require_int, require_number
 
-SWEEP_FIELDS = ("code", "module", "ber", "level", "outcome", "events", "trials", "rate", "ci_low",
-                "ci_high", "exact", "wall_s")  # fmt: skip
 # severity order used for lines: none, CE, DUE, SDC
 _LEVELS = ("ce", "due", "sdc")
+#: most trials per sweep point (each point's blocks run in this process)
+MAX_SWEEP_TRIALS = 10**10
 
 
 class IndependentFlips(FaultModel):
@@ -112,6 +115,32 @@ def exact_rates(code, slots: int, ps) -> dict[str, np.ndarray]:
     return out
 
 
+def _checked(codes, module, bers, trials, seed, confidence):
+    geom = get_module(module)
+    if isinstance(codes, str):
+        codes = [codes]
+    codes = [get_code(c) for c in codes]
+    if not codes:
+        raise FaultError("codes: give at least one code")
+    for c in codes:
+        geom.check_code(c)
+    bers = list(bers)
+    for b in bers:
+        try:
+            require_number("ber", b, 0, 1, open_interval=True, error=FaultError)
+        except FaultError:
+            raise FaultError(
+                f"ber={b!r} is not a bit error rate (a number strictly between 0 and 1)"
+            ) from None
+    bers = [float(b) for b in bers]
+    if not bers:
+        raise FaultError("bers: give at least one bit error rate")
+    require_int("trials", trials, 1, MAX_SWEEP_TRIALS, error=FaultError)
+    require_int("seed", seed, 0, error=FaultError)
+    require_number("confidence", confidence, 0, 1, open_interval=True, error=FaultError)
+    return geom, codes, bers
+
+
 def sweep_ber(
     codes,
     module: str = "x8-ecc-dimm",
@@ -124,17 +153,7 @@ def sweep_ber(
     """Simulated and exact outcome rates against raw BER for each code (see module docstring)."""
     from .stats import proportion_ci
 
-    geom = get_module(module)
-    codes = [get_code(c) for c in codes]
-    for c in codes:
-        geom.check_code(c)
-    bers = [float(b) for b in bers]
-    if not bers:
-        raise FaultError("bers: give at least one bit error rate")
-    for b in bers:
-        IndependentFlips(b)
-    if not isinstance(trials, int) or trials < 1:
-        raise FaultError(f"trials={trials!r} must be a positive integer")
+    geom, codes, bers = _checked(codes, module, bers, trials, seed, confidence)
     points = []
     for c in codes:
         exact = exact_rates(c, geom.slots, bers)
@@ -161,3 +180,39 @@ def sweep_ber(
             "seed": seed, "confidence": confidence}  # fmt: skip
     meta = {"environment": environment(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     return Results("ber-sweep", spec, meta, [], points, {"points": points})
+
+
+def run_sweep(
+    codes,
+    module: str,
+    bers,
+    out_dir: str | Path,
+    *,
+    trials: int = 100_000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    force: bool = False,
+    finish=None,
+) -> tuple[Results, Path]:
+    """:func:`sweep_ber` into a results folder: ``results.csv``, ``results.json`` and
+    ``ber.png``. Like a campaign, the folder is checked before the sweep runs (an unusable
+    path, a folder in use by another run, or one holding eccsim results without ``force`` is
+    refused with one line) and locked while it runs; ``finish(results, folder)`` (figures)
+    runs while it is still locked. Returns (results, folder)."""
+    from .campaign.folder import clear_ours, hold_folder, refuse_existing, refuse_if_in_use
+    from .errors import CampaignError
+    from .results import save_results
+    from .safeio import check_output_path
+
+    _checked(codes, module, bers, trials, seed, confidence)
+    out = check_output_path(out_dir, what="results folder", error=CampaignError)
+    refuse_if_in_use(out)
+    refuse_existing(out, force, hint="use --force to overwrite")
+    with hold_folder(out):
+        refuse_existing(out, force, hint="use --force to overwrite")
+        clear_ours(out)
+        res = sweep_ber(codes, module, bers, trials=trials, seed=seed, confidence=confidence)
+        save_results(out, res, SWEEP_FIELDS)
+        if finish is not None:
+            finish(res, out)
+    return res, out

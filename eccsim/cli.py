@@ -199,8 +199,11 @@ def _split(values):
 
 def cmd_campaign(args) -> int:
     from .campaign import CampaignSpec, StopRule, format_table, run_campaign
+    from .errors import CampaignError
     from .plots import plot_outcomes, plot_sites
+    from .safeio import check_output_path
 
+    out = check_output_path(args.out, what="--out", error=CampaignError)  # before any work
     if args.spec:
         spec = CampaignSpec.from_toml(args.spec)
     else:
@@ -235,56 +238,58 @@ def cmd_campaign(args) -> int:
             d["stop"] = StopRule(**d["stop"])
         spec = CampaignSpec.from_dict(d, where="options")
     t0 = time.perf_counter()
+    figs = []
+
+    def figures(res):  # drawn while the run still holds the folder's lock
+        figs.append(plot_outcomes(res, out / "outcomes.png"))
+        if any(j.site_kind for j in res.jobs):
+            figs.append(plot_sites(res, out / "chips.png"))
+
     try:
-        res = run_campaign(spec, args.out, resume=args.resume, force=args.force,
-                           workers=args.workers, progress=False if args.quiet else None)  # fmt: skip
-    except KeyboardInterrupt:
-        print(f"eccsim campaign: interrupted; finished chunks are saved in {args.out}/checkpoint.json "
-              "— rerun with --resume to continue", file=sys.stderr)  # fmt: skip
-        return 130
+        res = run_campaign(spec, out, resume=args.resume, force=args.force, workers=args.workers,
+                           progress=False if args.quiet else None, finish=figures)  # fmt: skip
+    except KeyboardInterrupt as exc:
+        ck = out / "checkpoint.json"
+        where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
+                 if ck.exists() else "nothing was saved")  # fmt: skip
+        print(f"eccsim campaign: interrupted; {where}", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
     dt = time.perf_counter() - t0
     print(format_table(res))
-    figs = [plot_outcomes(res, f"{args.out}/outcomes.png")]
-    if any(j.site_kind for j in res.jobs):
-        figs.append(plot_sites(res, f"{args.out}/chips.png"))
     pats = sum(j.patterns for j in res.jobs)
     print(f"\n{pats} fault patterns in {dt:.1f} s ({pats / dt:,.0f} patterns/s, "
           f"{res.meta['workers']} workers), seed {spec.seed}")  # fmt: skip
     print(
-        f"results: {args.out}/results.csv, {args.out}/results.json; figures: "
+        f"results: {out / 'results.csv'}, {out / 'results.json'}; figures: "
         + ", ".join(str(f) for f in figs)
     )
     return 0
 
 
 def cmd_sweep(args) -> int:
-    from .ber import SWEEP_FIELDS, sweep_ber
+    from .ber import run_sweep
+    from .errors import CampaignError
     from .plots import plot_ber
-    from .results import save_results
+    from .report import format_sweep_table
+    from .safeio import check_output_path
 
+    check_output_path(args.out, what="--out", error=CampaignError)  # before the sweep runs
     codes = _split(args.codes) or ["hamming-secded", "hsiao-secded"]
     bers = [b for group in args.ber for b in group] if args.ber else [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
-    from pathlib import Path
-
-    out = Path(args.out)
-    if (out / "results.json").exists() and not args.force:
-        raise UsageError(f"eccsim sweep-ber: {out}/results.json exists; use --force to overwrite")
-    res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed)
-    save_results(out, res, SWEEP_FIELDS)
-    fig = plot_ber(res, out / "ber.png")
-    print(f"{'code':<16} {'BER':>8} {'level':<5} {'outcome':<4} {'simulated':>10} "
-          f"{'95% CI':>23} {'exact':>10}")  # fmt: skip
-    for p in res.rows:
-        print(f"{p['code']:<16} {p['ber']:>8.0e} {p['level']:<5} {p['outcome']:<4} {p['rate']:>10.3e} "
-              f"[{p['ci_low']:.3e}, {p['ci_high']:.3e}] {p['exact']:>10.3e}")  # fmt: skip
-    print(f"results: {out}/results.csv, {out}/results.json; figure: {fig}")
+    figs = []
+    res, out = run_sweep(codes, args.module, bers, args.out, trials=args.trials, seed=args.seed,
+                         force=args.force,
+                         finish=lambda res, out: figs.append(plot_ber(res, out / "ber.png")))  # fmt: skip
+    print(format_sweep_table(res))
+    print(f"results: {out / 'results.csv'}, {out / 'results.json'}; figure: {figs[0]}")
     return 0
 
 
 def cmd_plot(args) -> int:
-    from .plots import plot_ber, plot_outcomes, plot_sites
+    from .plots import check_figure_path, plot_ber, plot_outcomes, plot_sites
     from .results import load_results
 
+    check_figure_path(args.output)
     res = load_results(args.results)
     kind = args.kind
     if kind == "auto":

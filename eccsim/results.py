@@ -11,41 +11,81 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ResultsError
-from .outcomes import OUTCOME_LABELS, OutcomeCounts
+from .errors import EccsimError, ResultsError
+from .outcomes import N_OUTCOMES, OUTCOME_LABELS, OutcomeCounts
+from .safeio import atomic_write_text, load_json
+from .validate import is_int
 
 RESULT_FIELDS = (
     "code", "module", "fault", "data", "mode", "level", "outcome", "count", "total", "rate",
     "ci_low", "ci_high", "patterns", "wall_s",
 )  # fmt: skip
 OUTCOMES_WITH_SDC = (*OUTCOME_LABELS, "sdc")
+SWEEP_FIELDS = ("code", "module", "ber", "level", "outcome", "events", "trials", "rate", "ci_low",
+                "ci_high", "exact", "wall_s")  # fmt: skip
+SWEEP_OUTCOMES = ("ce", "due", "sdc")
+MODES = ("exhaustive", "monte-carlo")
+LEVELS = ("word", "line")
+MAX_COUNT = 2**62  #: counts above this cannot come from a run (int64 sums must not overflow)
+
+__all__ = [
+    "RESULT_FIELDS", "SWEEP_FIELDS", "JobResult", "Results", "ResultsError", "atomic_write_text",
+    "environment", "load_results", "parse_counts", "rows_to_csv", "save_results", "tidy_rows",
+]  # fmt: skip
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: readers see the old
-    file or the new one, never half of one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _check_count(v, where: str, error) -> int:
+    if not is_int(v):
+        raise error(f"{where}={v!r} is not a whole number")
+    if v < 0:
+        raise error(f"{where}={v} is negative; counts are >= 0")
+    if v > MAX_COUNT:
+        raise error(f"{where}={v} is larger than any run can count")
+    return int(v)
+
+
+def _count_list(v, where: str, error) -> np.ndarray:
+    if not isinstance(v, list) or len(v) != N_OUTCOMES:
+        raise error(
+            f"{where}: expected a list of {N_OUTCOMES} counts ({', '.join(OUTCOME_LABELS)})"
+        )
+    return np.array(
+        [
+            _check_count(x, f"{where} {lab}", error)
+            for x, lab in zip(v, OUTCOME_LABELS, strict=True)
+        ],
+        dtype=np.int64,
+    )
+
+
+def parse_counts(d, where: str, error: type[EccsimError] = ResultsError) -> OutcomeCounts:
+    """An :class:`OutcomeCounts` from its JSON form (``OutcomeCounts.to_json``), checked in
+    full: five non-negative whole counts, per-site rows keyed by site number that add up to
+    the counts. Raises ``error`` with a one-line message naming ``where``."""
+    if not isinstance(d, dict) or "counts" not in d:
+        raise error(f"{where}: expected an object with 'counts' (and 'by_site')")
+    counts = _count_list(d["counts"], f"{where} count", error)
+    by = d.get("by_site", {})
+    if not isinstance(by, dict):
+        raise error(f"{where}: by_site must be an object of site -> counts")
+    sites = {}
+    for k, v in by.items():
+        try:
+            site = int(k)
+        except (TypeError, ValueError):
+            raise error(f"{where}: by_site key {k!r} is not a site number") from None
+        sites[site] = _count_list(v, f"{where} site {k} count", error)
+    if sites and not np.array_equal(sum(sites.values()), counts):
+        raise error(f"{where}: the per-site counts do not add up to the counts")
+    return OutcomeCounts(counts, sites)
 
 
 @dataclass
@@ -73,13 +113,34 @@ class JobResult:
         }  # fmt: skip
 
     @classmethod
-    def from_dict(cls, d: dict) -> JobResult:
-        dec = OutcomeCounts.from_json
-        return cls(
-            d["code"], d["module"], d["fault"], d["data"], d["mode"], d.get("site_kind", ""),
-            int(d["patterns"]), dec(d["words"]), dec(d["lines"]), float(d.get("wall_s", 0.0)),
-            bool(d.get("stopped_early", False)),
-        )  # fmt: skip
+    def from_dict(cls, d: dict, where: str = "job") -> JobResult:
+        """A job from its JSON form, checked in full (:class:`ResultsError` otherwise)."""
+        if not isinstance(d, dict):
+            raise ResultsError(f"{where}: expected an object, got {type(d).__name__}")
+        missing = [k for k in ("code", "module", "fault", "data", "mode", "patterns", "words",
+                               "lines") if k not in d]  # fmt: skip
+        if missing:
+            raise ResultsError(f"{where}: missing {', '.join(missing)}")
+        for k in ("code", "module", "fault", "data", "site_kind"):
+            if not isinstance(d.get(k, ""), str):
+                raise ResultsError(f"{where}: {k}={d[k]!r} is not a name")
+        if d["mode"] not in MODES:
+            raise ResultsError(f"{where}: mode={d['mode']!r} is not one of {', '.join(MODES)}")
+        patterns = _check_count(d["patterns"], f"{where}: patterns", ResultsError)
+        words = parse_counts(d["words"], f"{where}: words", ResultsError)
+        lines = parse_counts(d["lines"], f"{where}: lines", ResultsError)
+        wall = d.get("wall_s", 0.0)
+        if not _is_real(wall) or not 0 <= wall < math.inf:
+            raise ResultsError(f"{where}: wall_s={wall!r} is not a time in seconds")
+        stopped = d.get("stopped_early", False)
+        if not isinstance(stopped, bool):
+            raise ResultsError(f"{where}: stopped_early={stopped!r} is not true or false")
+        return cls(d["code"], d["module"], d["fault"], d["data"], d["mode"], d.get("site_kind", ""),
+                   patterns, words, lines, float(wall), stopped)  # fmt: skip
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def tidy_rows(jobs: list[JobResult], confidence: float = 0.95, method: str = "clopper-pearson"):
@@ -168,9 +229,22 @@ def save_results(out_dir: Path, results: Results, csv_fields=RESULT_FIELDS) -> t
         **results.extra,
     }  # fmt: skip
     jpath, cpath = out_dir / "results.json", out_dir / "results.csv"
-    atomic_write_text(jpath, json.dumps(doc, indent=1, default=_json_default) + "\n")
+    doc = _finite(doc)  # a rate of 0/0 is written as null: NaN is not JSON
+    atomic_write_text(
+        jpath, json.dumps(doc, indent=1, default=_json_default, allow_nan=False) + "\n"
+    )
     atomic_write_text(cpath, rows_to_csv(results.rows, csv_fields))
     return cpath, jpath
+
+
+def _finite(o):
+    if isinstance(o, float | np.floating) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    return o
 
 
 def _json_default(o):
@@ -184,24 +258,93 @@ def _json_default(o):
 
 
 def load_results(path: str | Path) -> Results:
-    """Load ``results.json`` (or the folder holding it)."""
+    """Load ``results.json`` (or the folder holding it), checked in full: every job and row
+    has its fields with the right types, no count is negative or above its total, campaign
+    jobs form the full code x fault x data grid. Anything else is a one-line
+    :class:`ResultsError` naming the file and the field, so that plotting never meets a
+    malformed entry."""
     p = Path(path)
+    if str(path).strip() == "":
+        raise ResultsError("results: an empty path is not a results file or folder")
     if p.is_dir():
         p = p / "results.json"
     if not p.exists():
         raise ResultsError(f"results file {str(p)!r} does not exist")
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{p}: not a valid eccsim results file ({exc})") from None
+        doc = load_json(p, what="results file", error=ResultsError)
+    except ResultsError as exc:
+        raise ResultsError(f"{exc} (not a valid eccsim results file)") from None
     if not isinstance(doc, dict) or not str(doc.get("format", "")).startswith("eccsim-results/"):
         raise ResultsError(f"{p}: not an eccsim results file (no 'format: eccsim-results/1')")
-    try:
-        jobs = [JobResult.from_dict(j) for j in doc.get("jobs", [])]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ResultsError(f"{p}: malformed job entry ({exc})") from None
+    kind = doc.get("kind", "campaign")
+    if kind not in ("campaign", "ber-sweep"):
+        raise ResultsError(f"{p}: kind={kind!r} is neither campaign nor ber-sweep")
+    spec, meta = doc.get("spec", {}), doc.get("meta", {})
+    for name, v in (("spec", spec), ("meta", meta)):
+        if not isinstance(v, dict):
+            raise ResultsError(f"{p}: {name} must be an object")
+    raw_jobs, rows = doc.get("jobs", []), doc.get("rows", [])
+    if not isinstance(raw_jobs, list) or not isinstance(rows, list):
+        raise ResultsError(f"{p}: jobs and rows must be lists")
+    jobs = []
+    for i, j in enumerate(raw_jobs):
+        try:
+            jobs.append(JobResult.from_dict(j, where=f"job {i}"))
+        except ResultsError as exc:
+            raise ResultsError(f"{p}: malformed job entry ({exc})") from None
     extra = {
         k: v for k, v in doc.items() if k not in ("format", "kind", "spec", "meta", "jobs", "rows")
     }
-    return Results(doc.get("kind", "campaign"), doc.get("spec", {}), doc.get("meta", {}), jobs,
-                   doc.get("rows", []), extra)  # fmt: skip
+    if kind == "campaign":
+        _check_grid(p, jobs)
+        for i, r in enumerate(rows):
+            _check_row(p, i, r, RESULT_FIELDS, ("code", "module", "fault", "data", "mode"),
+                       ("count", "total", "patterns"), ("rate", "ci_low", "ci_high", "wall_s"),
+                       "count", "total", OUTCOMES_WITH_SDC)  # fmt: skip
+    else:
+        if jobs:
+            raise ResultsError(f"{p}: a BER sweep holds points, not campaign jobs")
+        if "points" in extra and extra["points"] != rows:
+            raise ResultsError(f"{p}: points and rows of the sweep differ")
+        for i, r in enumerate(rows):
+            _check_row(p, i, r, SWEEP_FIELDS, ("code", "module"), ("events", "trials"),
+                       ("ber", "rate", "ci_low", "ci_high", "exact", "wall_s"), "events",
+                       "trials", SWEEP_OUTCOMES)  # fmt: skip
+            if r["ber"] is None or not 0 < r["ber"] < 1:
+                raise ResultsError(f"{p}: row {i}: ber={r['ber']!r} is not a bit error rate")
+    return Results(kind, spec, meta, jobs, rows, extra)
+
+
+def _check_grid(p: Path, jobs: list[JobResult]) -> None:
+    keys = [(j.code, j.fault, j.data) for j in jobs]
+    if len(set(keys)) != len(keys):
+        raise ResultsError(f"{p}: a (code, fault, data) job appears twice")
+    codes, faults, datas = ({k[i] for k in keys} for i in range(3))
+    if len(keys) != len(codes) * len(faults) * len(datas):
+        raise ResultsError(f"{p}: the jobs do not cover every code x fault x data combination")
+    if len({j.module for j in jobs}) > 1:
+        raise ResultsError(f"{p}: the jobs name more than one module")
+
+
+def _check_row(p, i, r, fields, names, counts, reals, k, n, outcomes) -> None:
+    where = f"{p}: row {i}"
+    if not isinstance(r, dict):
+        raise ResultsError(f"{where}: expected an object, got {type(r).__name__}")
+    missing = [f for f in fields if f not in r]
+    if missing:
+        raise ResultsError(f"{where}: missing {', '.join(missing)}")
+    for f in names:
+        if not isinstance(r[f], str):
+            raise ResultsError(f"{where}: {f}={r[f]!r} is not a name")
+    if r["level"] not in LEVELS:
+        raise ResultsError(f"{where}: level={r['level']!r} is not word or line")
+    if r["outcome"] not in outcomes:
+        raise ResultsError(f"{where}: outcome={r['outcome']!r} is not one of {', '.join(outcomes)}")
+    for f in counts:
+        _check_count(r[f], f"{where}: {f}", ResultsError)
+    if r[k] > r[n]:
+        raise ResultsError(f"{where}: {k}={r[k]} is more than {n}={r[n]}")
+    for f in reals:  # null stands for an undefined rate (0 of 0)
+        v = r[f]
+        if v is not None and (not _is_real(v) or not 0 <= v < math.inf):
+            raise ResultsError(f"{where}: {f}={v!r} is not a non-negative number")

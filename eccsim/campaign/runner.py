@@ -1,0 +1,500 @@
+"""Running a campaign: the results folder (checked, locked), the worker pool, interruption.
+
+The pool is a few plain worker processes, each fed through its own pipe; no manager thread,
+no queue feeder thread, nothing to join at exit. Each worker receives the validated spec and
+the loaded data once, when it starts, and then only (job, chunk) pairs.
+
+Interruption: Ctrl-C (SIGINT) and SIGTERM raise :class:`Interrupted` in the main process
+once; further signals are ignored until the workers are killed (SIGKILL, explicitly) and
+reaped, so the run always ends within a second or two, keeping the last checkpoint. Workers
+ignore SIGINT (their parent handles it), and die with their parent: on Linux through
+``prctl(PR_SET_PDEATHSIG, SIGKILL)``, elsewhere by noticing, between chunks, that their parent
+changed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from ..codes import get_code
+from ..errors import CampaignError, EccsimError
+from ..faults import get_fault
+from ..injection import BLOCK, InjectionResult, run_blocks
+from ..module import get_module
+from ..results import JobResult, Results, environment, save_results, tidy_rows
+from ..safeio import check_output_path
+from ..validate import require_int
+from .checkpoint import (
+    CHECKPOINT,
+    PREVIOUS,
+    CheckpointWriter,
+    JobState,
+    decode_checkpoint,
+    encode_checkpoint,
+    load_checkpoint,
+)
+from .data import data_fingerprints, load_data
+from .folder import OUR_FILES, clear_ours, hold_folder, refuse_existing, refuse_if_in_use
+from .plan import Job, plan, plan_summary
+from .spec import CampaignSpec
+
+MAX_WORKERS = 256
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by SIGINT (Ctrl-C) or SIGTERM; ``signum`` says which."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# ---------------------------------------------------------------------------------------------
+# what every worker needs, resolved once
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Context:
+    """The validated spec with every name resolved and every data file loaded."""
+
+    spec: CampaignSpec
+    geom: object
+    codes: dict
+    faults: dict
+    data: dict
+
+    @classmethod
+    def build(cls, spec: CampaignSpec) -> Context:
+        geom = get_module(spec.module)
+        return cls(spec, geom, {c: get_code(c) for c in spec.codes},
+                   {m.name: m for m in map(get_fault, spec.faults)},
+                   {d: load_data(d, geom) for d in spec.data})  # fmt: skip
+
+    def run_chunk(self, job: Job, chunk: int) -> InjectionResult:
+        bpc = self.spec.chunk // BLOCK
+        return run_blocks(
+            self.codes[job.code], self.geom, self.faults[job.fault],
+            exhaustive=job.exhaustive, total=job.total,
+            blocks=range(chunk * bpc, (chunk + 1) * bpc), data=self.data[job.data],
+            seed=self.spec.seed,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# signals
+# ---------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def interrupts_once():
+    """SIGINT and SIGTERM raise :class:`Interrupted` once; later ones are ignored until the
+    block is left (cleanup cannot itself be interrupted). No-op outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = []
+
+    def handler(signum, frame):
+        if fired:
+            return
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except BaseException:
+        fired.append(0)  # an exception is on its way out: no signal may replace it
+        raise
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+# ---------------------------------------------------------------------------------------------
+# the pool
+# ---------------------------------------------------------------------------------------------
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(main_pid: int) -> int:
+    """Arrange for this worker to be killed when its parent dies; return the parent's pid."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - exotic libc
+            pass
+    with contextlib.suppress(AttributeError, OSError):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    ppid = os.getppid()
+    if not _parent_alive(main_pid, ppid):  # the parent died before prctl took effect
+        os._exit(1)
+    return ppid
+
+
+def _parent_alive(main_pid: int, ppid: int) -> bool:
+    if os.getppid() != ppid:
+        return False  # re-parented: our parent (the main process or its fork server) is gone
+    if ppid == main_pid:
+        return True
+    try:
+        os.kill(main_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover
+        return True
+    return True
+
+
+def _worker_main(conn, main_pid: int, ctx: Context) -> None:
+    """Worker process: run (job, chunk) requests until the parent says stop or disappears."""
+    ppid = _die_with_parent(main_pid)
+    import numba
+
+    numba.set_num_threads(1)  # the workers already share the cores
+    while True:
+        while not conn.poll(0.5):
+            if not _parent_alive(main_pid, ppid):
+                os._exit(1)
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        if msg is None:
+            return
+        job, chunk = msg
+        try:
+            reply = ("ok", job.key, chunk, ctx.run_chunk(job, chunk))
+        except Exception as exc:  # send it home: the parent reports it
+            import traceback
+
+            err = exc if isinstance(exc, EccsimError) else None
+            reply = ("error", job.key, chunk, (err, traceback.format_exc()))
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            os._exit(0)
+
+
+def worker_context():
+    """Process start method for workers: ``fork`` (fast, works from any script) unless numba's
+    thread pool has already run in this process — forking then kills the children (GNU
+    OpenMP) — in which case workers fork from a clean fork server with eccsim preloaded (this
+    needs the usual ``if __name__ == "__main__":`` guard in scripts)."""
+    import numba
+
+    try:
+        numba.threading_layer()  # raises ValueError until a parallel kernel has run here
+        threads_started = True
+    except ValueError:
+        threads_started = False
+    methods = get_all_start_methods()
+    if not threads_started and "fork" in methods:
+        return get_context("fork")
+    if "forkserver" in methods:
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["eccsim.campaign.runner"])
+        return ctx
+    return get_context("spawn")
+
+
+class Pool:
+    """``n`` worker processes with one pipe each; at most ``depth`` requests per worker."""
+
+    def __init__(self, n: int, ctx: Context, depth: int = 2) -> None:
+        self.n, self.ctx, self.depth = n, ctx, depth
+        self.procs: list = []
+        self.conns: list = []
+        self.busy: list[int] = []
+
+    def start(self) -> None:
+        mp = worker_context()
+        main_pid = os.getpid()
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        can_mask = threading.current_thread() is threading.main_thread()
+        for _ in range(self.n):
+            a, b = mp.Pipe(duplex=True)
+            p = mp.Process(target=_worker_main, args=(b, main_pid, self.ctx), daemon=True)
+            # a forked child inherits the mask: it cannot die of Ctrl-C before it ignores it
+            if can_mask:
+                signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+            try:
+                p.start()
+                self.procs.append(p)
+                self.conns.append(a)
+                self.busy.append(0)
+            finally:
+                if can_mask:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+                b.close()
+
+    def idle(self) -> int | None:
+        """A worker with room for another request, the least busy first."""
+        i = min(range(self.n), key=self.busy.__getitem__)
+        return i if self.busy[i] < self.depth else None
+
+    def submit(self, i: int, job: Job, chunk: int) -> None:
+        self.conns[i].send((job, chunk))
+        self.busy[i] += 1
+
+    def receive(self):
+        """Replies ready now (waiting for at least one): (worker, key, chunk, result)."""
+        sentinels = {p.sentinel: p for p in self.procs}
+        ready = wait(self.conns + list(sentinels))
+        out = []
+        for r in ready:
+            if r in sentinels:
+                p = sentinels[r]
+                i = self.procs.index(p)
+                if not self.conns[i].poll():
+                    raise CampaignError(
+                        f"worker process {p.pid} died (exit code {p.exitcode}; out of memory?); "
+                        "finished chunks are in the checkpoint: rerun with --resume"
+                    )
+                continue
+            i = self.conns.index(r)
+            try:
+                status, key, chunk, value = r.recv()
+            except (EOFError, OSError):
+                p = self.procs[i]
+                p.join(1)
+                raise CampaignError(
+                    f"worker process {p.pid} died (exit code {p.exitcode}; out of memory?); "
+                    "finished chunks are in the checkpoint: rerun with --resume"
+                ) from None
+            self.busy[i] -= 1
+            if status == "error":
+                err, tb = value
+                if err is not None:
+                    raise err
+                raise RuntimeError(f"a worker failed on chunk {chunk} of job {key}:\n{tb}")
+            out.append((i, key, chunk, value))
+        return out
+
+    def close(self) -> None:
+        """Kill every worker (SIGKILL: they hold no state worth saving) and reap them."""
+        for p in self.procs:
+            with contextlib.suppress(Exception):
+                if p.is_alive():
+                    p.kill()
+        deadline = time.monotonic() + 2.0
+        for p in self.procs:
+            with contextlib.suppress(Exception):
+                p.join(max(0.0, deadline - time.monotonic()))
+        for c in self.conns:
+            with contextlib.suppress(Exception):
+                c.close()
+        self.procs, self.conns, self.busy = [], [], []
+
+
+# ---------------------------------------------------------------------------------------------
+# the campaign
+# ---------------------------------------------------------------------------------------------
+def _notice(text: str) -> None:
+    print(f"eccsim: note: {text}", file=sys.stderr)
+
+
+def run_campaign(
+    spec: CampaignSpec,
+    out_dir: str | Path | None = "eccsim-results",
+    *,
+    resume: bool = False,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool | None = None,
+    notice=_notice,
+    finish=None,
+) -> Results:
+    """Run (or resume) a campaign and return its :class:`~eccsim.results.Results`.
+
+    With ``out_dir`` set, the folder is locked for the run (a second run on it is refused),
+    every finished chunk is checkpointed to ``out_dir/checkpoint.json`` (atomically, keeping
+    the previous one as ``checkpoint.json.prev``), and ``results.csv``/``results.json`` are
+    written at the end. ``workers`` defaults to all cores; ``progress`` to a tqdm bar when
+    stderr is a terminal. Ctrl-C or SIGTERM raise :class:`Interrupted` (a KeyboardInterrupt)
+    after the workers are gone; the checkpoint is kept for ``resume=True``. ``finish(results)``,
+    if given, runs after the results are saved, while the folder is still locked (figures).
+    ``notice(text)`` receives one-line notes (default: printed on stderr)."""
+    if resume and force:
+        raise CampaignError("--resume and --force exclude each other")
+    workers = os.cpu_count() or 1 if workers is None else workers
+    workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
+    if not isinstance(spec, CampaignSpec):
+        raise CampaignError(f"spec must be a CampaignSpec, not {type(spec).__name__}")
+    spec.validate(data_files=False)
+    out = None
+    if out_dir is not None:
+        out = check_output_path(out_dir, what="results folder", error=CampaignError)
+        refuse_if_in_use(out)
+        if resume:
+            if not (out / CHECKPOINT).exists() and not (out / PREVIOUS).exists():
+                raise CampaignError(f"nothing to resume: {str(out / CHECKPOINT)!r} does not exist")
+        else:
+            refuse_existing(out, force)
+    ctx = Context.build(spec)  # reads each .npy data file once
+    jobs = plan(spec, ctx.data)
+    summary = plan_summary(jobs)
+    files = data_fingerprints(spec)
+    with interrupts_once():
+        if out is None:
+            states = {j.key: JobState() for j in jobs}
+            res = _run(ctx, jobs, states, None, workers, progress, files)
+            if finish is not None:
+                finish(res)
+            return res
+        with hold_folder(out):
+            states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice)
+            res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out)
+            if finish is not None:
+                finish(res)
+            return res
+
+
+def _prepare(out, ctx, jobs, summary, files, resume, force, notice):
+    """Under the folder's lock: the states to start from and the checkpoint writer."""
+    spec = ctx.spec
+    if resume:
+
+        def decode(text, where):
+            return decode_checkpoint(text, where, spec, jobs, summary, files,
+                                     slots=ctx.geom.slots)  # fmt: skip
+
+        states, _ = load_checkpoint(out, decode, notice)
+        writer = CheckpointWriter(out)
+        writer.write(encode_checkpoint(spec, states, summary, files))  # a good one on top
+        return states, writer
+    refuse_existing(out, force)  # again, now that no other run can write here
+    clear_ours(out)
+    states = {j.key: JobState() for j in jobs}
+    writer = CheckpointWriter(out)
+    writer.write(encode_checkpoint(spec, states, summary, files))  # --resume works from now on
+    return states, writer
+
+
+def _run(ctx, jobs, states, ck, workers, progress, files, out=None) -> Results:
+    spec = ctx.spec
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=sum(j.total for j in jobs), initial=sum(s.patterns for s in states.values()),
+                   unit="pat", unit_scale=True, desc="campaign", file=sys.stderr,
+                   dynamic_ncols=True)  # fmt: skip
+
+    def checkpoint():
+        if ck is not None:
+            writer, summary = ck
+            writer.write(encode_checkpoint(spec, states, summary, files))
+
+    todo = [j for j in jobs if not states[j.key].finished]
+    pool = None
+    try:
+        if workers > 1 and todo:
+            pool = Pool(workers, ctx)
+            pool.start()
+        for job in todo:
+            if bar is not None:
+                bar.set_description(f"{job.code} {job.fault}")
+            _run_job(ctx, job, states[job.key], pool, checkpoint, bar)
+    finally:
+        if pool is not None:
+            pool.close()
+        if bar is not None:
+            bar.close()
+    if data_fingerprints(spec) != files:
+        raise CampaignError(
+            "a .npy data file changed while the campaign ran; its counts mix two data sets "
+            "(rerun with --force)"
+        )
+    job_results = [
+        JobResult(j.code, ctx.geom.name, j.fault, j.data,
+                  "exhaustive" if j.exhaustive else "monte-carlo", ctx.faults[j.fault].site_kind,
+                  states[j.key].patterns, states[j.key].words, states[j.key].lines,
+                  states[j.key].wall_s, states[j.key].stopped_early)
+        for j in jobs
+    ]  # fmt: skip
+    meta = {"environment": environment(), "workers": workers, "data_files": files,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
+    res = Results("campaign", spec.to_dict(), meta, job_results,
+                  tidy_rows(job_results, spec.confidence))  # fmt: skip
+    if out is not None:
+        save_results(out, res)
+    return res
+
+
+def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) -> None:
+    """Run the remaining chunks of one job, reducing them in chunk order."""
+    spec = ctx.spec
+    stop = spec.stop if not job.exhaustive else None
+    t_start = time.perf_counter()
+    wall0 = st.wall_s
+    next_chunk = st.chunks_done
+    stopped = False
+    if pool is None:
+        while next_chunk < job.nchunks and not stopped:
+            r = ctx.run_chunk(job, next_chunk)
+            next_chunk += 1
+            stopped = _absorb(st, r, job, stop, spec, bar)
+            st.wall_s = wall0 + time.perf_counter() - t_start
+            if not stopped:
+                checkpoint()
+    else:
+        results = {}
+        pending = 0
+        while True:
+            while next_chunk < job.nchunks and (i := pool.idle()) is not None:
+                pool.submit(i, job, next_chunk)
+                next_chunk += 1
+                pending += 1
+            if not pending:
+                break
+            for _, key, chunk, r in pool.receive():
+                if key == job.key:
+                    pending -= 1
+                    results[chunk] = r
+            while st.chunks_done in results and not stopped:
+                stopped = _absorb(st, results.pop(st.chunks_done), job, stop, spec, bar)
+            st.wall_s = wall0 + time.perf_counter() - t_start
+            if stopped:
+                break
+            checkpoint()
+        # chunks past a stop may still be in flight: later jobs drop their replies by key
+    st.finished = True
+    st.wall_s = wall0 + time.perf_counter() - t_start
+    checkpoint()
+
+
+def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar) -> bool:
+    """Add one chunk's counts; True when the stop rule says the job is done."""
+    st.chunks_done += 1
+    st.patterns += r.patterns
+    st.words += r.words
+    st.lines += r.lines
+    if bar is not None:
+        bar.update(r.patterns)
+    if (
+        stop is not None
+        and st.chunks_done < job.nchunks
+        and stop.satisfied(st.words, spec.confidence)
+    ):
+        st.stopped_early = True
+        if bar is not None:
+            bar.update(job.total - st.patterns)
+        return True
+    return False
+
+
+__all__ = ["OUR_FILES", "Context", "Interrupted", "Pool", "hold_folder", "run_campaign",
+           "worker_context"]  # fmt: skip
