@@ -5,11 +5,14 @@ from .catalogue import code_names, get_code
 from .files import load_code
 from .hamming import hamming_sec, hamming_secded
 from .hsiao import hsiao_secded
-from .linear import LinearCode
+from .linear import MAX_CHECK_BITS, MAX_CODE_BITS, Distance, LinearCode
 from .parity import parity_byte
 
 __all__ = [
+    "MAX_CHECK_BITS",
+    "MAX_CODE_BITS",
     "CodeError",
+    "Distance",
     "LinearCode",
     "code_names",
     "get_code",

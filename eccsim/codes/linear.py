@@ -350,6 +350,8 @@ class LinearCode:
         return f"LinearCode(name={self.name!r}, n={self.n}, k={self.k}, decoder={self.decoder!r})"
 
     def __eq__(self, other: object) -> bool:
+        """Same code for the engine: same systematic H, decoder and correctable patterns (the
+        layout a code was given in, :attr:`file_positions`, does not change what it does)."""
         if not isinstance(other, LinearCode):
             return NotImplemented
         return (
