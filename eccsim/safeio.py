@@ -55,7 +55,7 @@ def read_bytes(
         raise error(f"{what} {str(p)!r} is {size:,} bytes; the limit is {limit:,} bytes")
     try:
         with open(p, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(min(size, limit) + 1)  # no limit-sized buffer for small files
     except OSError as exc:
         raise error(f"{what} {str(p)!r} could not be read ({exc.strerror})") from None
     if len(data) > limit:  # grew while we looked

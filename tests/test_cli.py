@@ -269,7 +269,9 @@ def mistakes_dir(workdir, campaign_out, sweep_out):
     (workdir / "no_table.toml").write_text('codes = ["hsiao-secded"]\n')
     (workdir / "bad_masks.txt").write_text("0x1\n0x2  # fine\nnot-a-mask\n")
     # data bits 7..63 are in no mask: an error there would be invisible
-    (workdir / "seven_masks.txt").write_text("".join(f"{1 << j:#x}\n" for j in range(7)))
+    (workdir / "seven_masks.txt").write_text(
+        "# eccsim: k=64 r=7\n" + "".join(f"{1 << j:#x}\n" for j in range(7))
+    )
     (workdir / "empty").mkdir(exist_ok=True)
     return workdir
 
