@@ -581,3 +581,39 @@ def test_stuck_at_faults_are_exact_only_over_given_data():
     for chip in range(8):
         row = res.lines.by_site[chip]
         assert row.sum() == 2 and row[NO_ERROR] == 1
+
+
+# ----- the package keeps the old module's names ---------------------------------------------------
+# every name eccsim/faults.py defined or imported from eccsim before it became a package
+OLD_NAMES = ['data_words', 'FaultError', 'ModuleGeometry', 'suggest', 'MAX_ENUMERATION', 'FLIP',
+             'STUCK0', 'STUCK1', 'MODES', '_MODE_SUFFIX', 'FaultPatterns', '_with_stuck',
+             'FaultModel', '_check_mode', '_distinct_random', '_nonzero_patterns', '_FULL',
+             '_random_under', '_or_into', '_chip_masks', 'BitFlips', 'RandomBits', 'Burst',
+             'PinFault', 'ChipFault', 'Combined', '_NAMED', '_TAKES_PARAMETER', 'fault_names',
+             'get_fault']  # fmt: skip
+
+
+def test_every_name_of_the_old_faults_module_is_still_importable():
+    import eccsim.faults
+
+    assert [n for n in OLD_NAMES if not hasattr(eccsim.faults, n)] == []
+
+
+def test_fault_models_do_not_import_codes_and_their_layers_point_down():
+    import ast
+    from pathlib import Path
+
+    import eccsim.faults
+
+    order = ["patterns", "ranking", "sampling", "base", "codeword", "physical", "combined",
+             "names"]  # fmt: skip
+    root = Path(eccsim.faults.__file__).parent
+    for i, mod in enumerate(order):
+        tree = ast.parse((root / f"{mod}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                target = node.module or ""
+                if node.level == 2:  # from ..x: another eccsim module
+                    assert not target.startswith("codes"), (mod, target)
+                else:  # from .x: only layers listed before this one
+                    assert target in order[:i], (mod, target)
