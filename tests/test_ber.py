@@ -253,3 +253,40 @@ def test_heavy_bit_error_rates_sample_quickly_and_stay_finite():
     assert all(np.isfinite(p["exact"]) and np.isfinite(p["rate"]) for p in res.rows)
     rates = exact_rates("hsiao-secded", 8, [0.99999, 0.999999999])
     assert all(np.isfinite(v).all() for v in rates.values())
+
+
+# ----- the sweep's results folder ------------------------------------------------------------------
+def _sweep_cli(*args, cwd=None, timeout=120):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "eccsim.cli", "sweep-ber", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, cwd=cwd)  # fmt: skip
+
+
+def test_sweep_ber_does_not_overwrite_results_without_force(tmp_path):
+    """A folder holding an earlier sweep's CSV and figure, but no results.json, is refused
+    (nothing is overwritten unasked); --force replaces them."""
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "results.csv").write_text("mine\n")
+    (out / "ber.png").write_bytes(b"\x89PNG mine")
+    r = _sweep_cli("--trials", "100", "--ber", "1e-2", "--out", out)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--force" in r.stderr and "results.csv" in r.stderr
+    assert (out / "results.csv").read_text() == "mine\n"
+    assert (out / "ber.png").read_bytes() == b"\x89PNG mine"
+    r = _sweep_cli("--trials", "100", "--ber", "1e-2", "--out", out, "--force")
+    assert r.returncode == 0, r.stderr
+    assert (out / "results.csv").read_text().startswith("code,module,ber")
+
+
+@pytest.mark.parametrize("out", ["afile", "afile/below", ""])
+def test_sweep_ber_refuses_an_unusable_out_before_sweeping(tmp_path, out):
+    (tmp_path / "afile").write_text("x")
+    # 10^9 trials per point: the old order (sweep first, then fail on the folder) never ends
+    r = _sweep_cli("--trials", "1000000000", "--ber", "1e-3", "--out", out, cwd=tmp_path,
+                   timeout=60)  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

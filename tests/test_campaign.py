@@ -630,3 +630,109 @@ def test_stop_outcome_alone_is_not_a_stop_rule(tmp_path):
     assert proc.returncode == 0, proc.stderr
     job = load_results(out).jobs[0]
     assert job.patterns == 20000 and not job.stopped_early
+
+
+# ----- booleans, limits, output paths ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "line, name",
+    [
+        ("min_events = true", "min_events"),
+        ("rel_ci = true", "rel_ci"),
+    ],
+)
+def test_a_boolean_stop_number_is_refused(tmp_path, line, name):
+    with pytest.raises(CampaignError, match=name):
+        CampaignSpec.from_toml(write(tmp_path, f"[campaign]\n[campaign.stop]\n{line}\n"))
+
+
+@pytest.mark.parametrize("name", ["trials", "chunk", "seed", "exhaustive_limit", "confidence"])
+def test_booleans_are_not_numbers_in_a_spec(name):
+    with pytest.raises(CampaignError, match=name):
+        CampaignSpec(**{name: True}).validate()
+
+
+def test_a_trillion_trials_allocate_nothing_up_front():
+    """--trials 10**12: planning and the first chunk cost what a chunk costs (the stop rule
+    ends the job after it), not what 10**12 trials would."""
+    spec = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",), mode="monte-carlo",
+                        trials=10**12, chunk=4096, stop=StopRule("due", min_events=1))  # fmt: skip
+    (job,) = plan(spec)
+    assert job.total == 10**12 and job.nchunks == math.ceil(10**12 / 4096)
+    t0 = time.perf_counter()
+    (j,) = run(spec).jobs
+    assert j.patterns == 4096 and j.stopped_early
+    assert time.perf_counter() - t0 < 30
+
+
+def test_trials_and_chunks_over_their_limits_say_the_limit():
+    from eccsim.campaign import MAX_CHUNK, MAX_TRIALS
+    from eccsim.errors import LimitError
+
+    with pytest.raises(LimitError, match="limit"):
+        CampaignSpec(trials=MAX_TRIALS + 1).validate()
+    with pytest.raises(LimitError, match="limit"):
+        CampaignSpec(chunk=MAX_CHUNK + 4096).validate()
+
+
+@pytest.mark.parametrize("out", ["", "   ", "afile", "afile/below"])
+def test_an_unusable_out_is_refused_before_any_work(tmp_path, out):
+    (tmp_path / "afile").write_text("not a folder")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    t0 = time.perf_counter()
+    r = cli("campaign", "--faults", "chip-burst", "--trials", "100000000", "--quiet", "--out", out,
+            cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--out" in r.stderr
+    assert time.perf_counter() - t0 < 60  # 10^8 trials were never started
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written anywhere
+    with pytest.raises(CampaignError):
+        run(CampaignSpec(codes=("hsiao-secded",), faults=("bit",)), tmp_path / out if out.strip()
+            else out)  # fmt: skip
+
+
+# ----- the table -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def stuck_pin():
+    """Stuck-at pins on random data leave many touched codewords unchanged (masked)."""
+    spec = CampaignSpec(codes=SECDED, faults=("pin-stuck-1", "bits:2"), mode="monte-carlo",
+                        trials=8192, chunk=4096, confidence=0.99, seed=3)  # fmt: skip
+    return run(spec)
+
+
+def table_rows(text: str) -> list[list[str]]:
+    return [ln.split() for ln in text.splitlines() if ln.split()[:1] and ln.split()[0] in SECDED]
+
+
+def test_the_table_shows_the_masked_share_and_its_shares_add_up(stuck_pin):
+    from eccsim.report import format_table
+
+    text = format_table(stuck_pin)
+    header = text.splitlines()[0]
+    assert "no error" in header and "words" in header and "lines" in header
+    assert "touched" in text  # the denominator is stated
+    rows = table_rows(text)
+    assert len(rows) == len(stuck_pin.jobs)
+    for row, j in zip(rows, stuck_pin.jobs, strict=True):
+        words, lines = int(row[4]), int(row[5])
+        assert (words, lines) == (j.words.total, j.lines.total)
+        shares = [float(x.rstrip("%")) for x in row[6:10]]
+        assert sum(shares) == pytest.approx(100, abs=0.03)
+        assert shares[0] == pytest.approx(100 * j.words["no_error"] / words, abs=0.005)
+    masked = [float(r[6].rstrip("%")) for r in rows if r[1] == "pin-stuck-1"]
+    assert min(masked) > 10  # stuck-at-1 over random bits leaves ~half the beats unchanged
+
+
+def test_the_table_prints_the_campaigns_confidence(stuck_pin):
+    from eccsim.report import format_table
+
+    header = format_table(stuck_pin).splitlines()[0]
+    assert "SDC 99% CI" in header and "95%" not in header
+    assert "SDC 99.9% CI" in format_table(stuck_pin, confidence=0.999).splitlines()[0]
+
+
+def test_campaign_format_table_stays_importable():
+    from eccsim.campaign import format_table as from_campaign
+    from eccsim.report import format_table
+
+    assert from_campaign is format_table

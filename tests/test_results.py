@@ -381,3 +381,93 @@ class TestProportionCi:
     def test_impossible_counts_are_refused(self, k, n):
         with pytest.raises(ValueError, match="0 <= k <= n"):
             proportion_ci(k, n)
+
+
+# ----- malformed results are refused in full (plots rely on it) ------------------------------------
+def _campaign_doc(saved) -> dict:
+    return json.loads((saved[1] / "results.json").read_text())
+
+
+def _job0(doc):
+    return doc["jobs"][0]
+
+
+MALFORMED = {
+    "negative word count": (lambda d: _job0(d)["words"]["counts"].__setitem__(1, -3), "negative"),
+    "count as text": (lambda d: _job0(d).__setitem__("patterns", "8192"), "patterns"),
+    "count as bool": (lambda d: _job0(d)["lines"]["counts"].__setitem__(0, True), "lines"),
+    "missing words": (lambda d: _job0(d).pop("words"), "words"),
+    "name is an object": (lambda d: _job0(d).__setitem__("code", {"a": 1}), "code"),
+    "four outcome counts": (lambda d: _job0(d)["words"]["counts"].pop(), "5 counts"),
+    "sites that do not add up": (
+        lambda d: next(j for j in d["jobs"] if j["words"]["by_site"])["words"]["by_site"].popitem(),
+        "add up",
+    ),
+    "a job missing from the grid": (lambda d: d["jobs"].pop(), "combination"),
+    "unknown mode": (lambda d: _job0(d).__setitem__("mode", "guess"), "mode"),
+    "jobs not a list": (lambda d: d.__setitem__("jobs", {"a": 1}), "lists"),
+    "row count above total": (lambda d: d["rows"][0].__setitem__("count", 10**9), "more than"),
+    "row missing a field": (lambda d: d["rows"][0].pop("ci_low"), "ci_low"),
+    "spec not an object": (lambda d: d.__setitem__("spec", [1]), "spec"),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_campaign_results_file_is_one_results_error(saved, tmp_path, name):
+    doc = _campaign_doc(saved)
+    change, fragment = MALFORMED[name]
+    change(doc)
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    with pytest.raises(ResultsError) as info:
+        load_results(tmp_path)
+    msg = str(info.value)
+    assert "\n" not in msg and fragment in msg, msg
+
+
+def test_deeply_nested_results_are_refused(tmp_path):
+    (tmp_path / "results.json").write_text(
+        '{"format": "eccsim-results/1", "spec": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    )
+    with pytest.raises(ResultsError, match="nested too deeply"):
+        load_results(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "field, value, fragment",
+    [("ber", 2.0, "bit error rate"), ("events", -1, "negative"), ("rate", "high", "rate"),
+     ("outcome", "sdc_undetected", "outcome"), ("exact", None, None)],
+)  # fmt: skip
+def test_a_malformed_sweep_point_is_refused(tmp_path, field, value, fragment):
+    row = {"code": "hsiao-secded", "module": "x8-ecc-dimm", "ber": 1e-3, "level": "word",
+           "outcome": "due", "events": 3, "trials": 10, "rate": 0.01, "ci_low": 0.0,
+           "ci_high": 0.02, "exact": 0.01, "wall_s": 0.1}  # fmt: skip
+    row[field] = value
+    doc = {"format": "eccsim-results/1", "kind": "ber-sweep", "rows": [row], "points": [row]}
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    if fragment is None:  # null stands for an undefined rate: accepted
+        assert load_results(tmp_path).rows == [row]
+        return
+    with pytest.raises(ResultsError, match=fragment):
+        load_results(tmp_path)
+
+
+def test_plot_of_malformed_results_is_one_line_not_a_traceback(saved, tmp_path):
+    import subprocess
+    import sys
+
+    doc = _campaign_doc(saved)
+    _job0(doc)["words"]["counts"][2] = -7
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    r = subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "plot", str(tmp_path), "-o", str(tmp_path / "f.png")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "negative" in r.stderr and not (tmp_path / "f.png").exists()
+
+
+def test_results_atomic_write_is_the_safe_one():
+    from eccsim import results, safeio
+
+    assert results.atomic_write_text is safeio.atomic_write_text
