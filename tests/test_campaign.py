@@ -736,3 +736,20 @@ def test_campaign_format_table_stays_importable():
     from eccsim.report import format_table
 
     assert from_campaign is format_table
+
+
+def test_a_data_file_is_read_once_per_run_not_once_per_chunk(tmp_path, monkeypatch):
+    """Workers get the loaded lines with the validated spec; nothing re-reads the .npy file for
+    each chunk (the spec's 8 chunks here)."""
+    import eccsim.campaign.data as data_mod
+
+    lines = tmp_path / "lines.npy"
+    np.save(lines, np.arange(5 * 8, dtype=np.uint64).reshape(5, 8))
+    reads = []
+    real = data_mod.load_npy
+    monkeypatch.setattr(data_mod, "load_npy", lambda *a, **k: reads.append(a) or real(*a, **k))
+    spec = CampaignSpec(codes=SECDED, faults=("pin-stuck-1",), data=(str(lines),),
+                        mode="monte-carlo", trials=4 * 4096, chunk=4096)  # fmt: skip
+    res = run(spec, tmp_path / "out")
+    assert sum(j.patterns for j in res.jobs) == 2 * 4 * 4096
+    assert len(reads) == 1
