@@ -187,21 +187,6 @@ def exact_fault_outcomes(
     return res
 
 
-def format_kbit_table(code: LinearCode, rows: list[KBitRow]) -> str:
-    """A fixed-width text table of :func:`exact_kbit` rows (counts and fractions)."""
-    head = f"{'k':>3} {'patterns':>16} " + " ".join(
-        f"{lab:>26}" for lab in ("CE", "DUE", "SDC undetected", "SDC miscorrected")
-    )
-    lines = [f"exact k-bit error outcomes for {code.name} ({code.n},{code.k})", head]
-    for r in rows:
-        cells = []
-        for lab in ("ce", "due", "sdc_undetected", "sdc_miscorrected"):
-            v = getattr(r, lab)
-            cells.append(f"{v:>16} ({r.fraction(lab):7.3%})")
-        lines.append(f"{r.k:>3} {r.total:>16} " + " ".join(cells))
-    return "\n".join(lines)
-
-
 __all__ = [
     "OUTCOME_LABELS",
     "KBitRow",
@@ -209,6 +194,5 @@ __all__ = [
     "enumerate_kbit",
     "exact_fault_outcomes",
     "exact_kbit",
-    "format_kbit_table",
     "subset_syndrome_counts",
 ]

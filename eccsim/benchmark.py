@@ -274,29 +274,3 @@ def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
         rows.append(row)
     set_threads(nall)
     return rows
-
-
-def format_report(rows: list[dict]) -> str:
-    out = [
-        f"{'operation':<40} {'threads':>7} {'GB/s':>8} {'x memcpy':>9} {'Mpat/s':>8} {'time':>10}"
-    ]
-    by = {(r["operation"], r["threads"]): r for r in rows}
-    for r in rows:
-        gb = f"{r['GB/s']:8.2f}" if "GB/s" in r else " " * 8
-        x = f"{r['x memcpy']:9.2f}" if "x memcpy" in r else " " * 9
-        mp = f"{r['Mpatterns/s']:8.1f}" if "Mpatterns/s" in r else " " * 8
-        out.append(
-            f"{r['operation']:<40} {r['threads']:>7} {gb} {x} {mp} {r['seconds'] * 1e3:8.2f} ms"
-        )
-    enc = by.get(("encode hsiao-secded", "1"))
-    dec = by.get(("decode + status, clean", "1"))
-    lines = []
-    for ref, mine, what in (("encode, plain numpy", enc, "encode"), ("encode, galois BCH(71,64)", enc, "encode"),
-                            ("decode, plain numpy", dec, "decode"), ("decode, galois BCH(71,64)", dec, "decode")):  # fmt: skip
-        r = by.get((ref, "1"))
-        if r and mine:
-            lines.append(
-                f"eccsim {what} (1 thread) is {mine['GB/s'] / r['GB/s']:,.0f}x {ref.split(', ')[1]}"
-            )
-    machine = f"{os.cpu_count()} CPUs"
-    return "\n".join([*out, "", *lines, f"({machine}; ratios measured in this run)"])

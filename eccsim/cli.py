@@ -64,20 +64,6 @@ _positive_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
 
 
-def _fmt_counts(label: str, counts, width: int = 18) -> str:
-    t = counts.total
-    cells = []
-    for key in ("no_error", "ce", "due", "sdc_undetected", "sdc_miscorrected"):
-        v = counts[key]
-        cells.append(f"{v:>10} {v / t if t else 0:7.2%}")
-    return f"{label:<{width}} {t:>10}  " + "  ".join(cells)
-
-
-def _counts_header(first: str, width: int = 18) -> str:
-    names = ("no error", "CE", "DUE", "SDC undetected", "SDC miscorrected")
-    return f"{first:<{width}} {'words':>10}  " + "  ".join(f"{n:>18}" for n in names)
-
-
 def cmd_codes(args) -> int:
     from .codes import code_names, get_code
 
@@ -125,9 +111,10 @@ def _default_module(code):
 
 
 def cmd_analyze(args) -> int:
-    from .analysis import exact_fault_outcomes, exact_kbit, format_kbit_table
+    from .analysis import exact_fault_outcomes, exact_kbit
     from .codes import get_code
     from .module import get_module
+    from .report import format_chip_split, format_kbit_table
 
     code = get_code(args.code)
     t0 = time.perf_counter()
@@ -141,17 +128,8 @@ def cmd_analyze(args) -> int:
     else:
         geom = _default_module(code)
     if geom is not None:
-        res = exact_fault_outcomes(code, geom, "chip")
         print()
-        print(f"whole-chip faults on {geom.name}: every non-zero pattern of one chip's "
-              f"{geom.chip_width} bits in one beat ({res.patterns} patterns), exact")  # fmt: skip
-        print(_counts_header("chip"))
-        for chip in sorted(res.words.by_site):
-            from .outcomes import OutcomeCounts
-
-            kind = "check" if chip in geom.check_chips else "data"
-            print(_fmt_counts(f"{chip} ({kind})", OutcomeCounts(res.words.by_site[chip])))
-        print(_fmt_counts("all chips", res.words))
+        print(format_chip_split(exact_fault_outcomes(code, geom, "chip"), geom))
     if args.verbose:
         print(f"\n({time.perf_counter() - t0:.3f} s)")
     return 0
@@ -161,32 +139,12 @@ def cmd_inject(args) -> int:
     from .campaign import load_data
     from .injection import inject
     from .module import get_module
+    from .report import format_injection
 
     data = load_data(args.data, get_module(args.module)) if args.data else None
     t0 = time.perf_counter()
     res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed, data=data)
-    dt = time.perf_counter() - t0
-    mode = "exhaustive" if res.exhaustive else f"{res.patterns} random patterns, seed {args.seed}"
-    print(f"{res.code} on {res.module}, fault {res.fault} ({mode}, {dt:.2f} s)")
-    print(_counts_header("per"))
-    print(_fmt_counts("codeword", res.words))
-    print(_fmt_counts("line", res.lines))
-    print("codeword: the codewords the fault changed (stuck-at: could change; unchanged ones are "
-          "'no error', i.e. masked); line: every injected line, by its worst codeword")  # fmt: skip
-    if res.exhaustive:
-        print("exact: every pattern counted once (rates have no sampling error)")
-        return 0
-    conf = args.confidence
-    print(f"\nrates with {conf:.4g} confidence intervals (Clopper-Pearson)")
-    print(f"{'outcome':<18} {'per codeword':>36}  {'per line':>36}")
-    iw, il = res.intervals("words", conf), res.intervals("lines", conf)
-    for lab in ("no_error", "ce", "due", "sdc_undetected", "sdc_miscorrected", "sdc"):
-        cells = []
-        for counts, iv in ((res.words, iw), (res.lines, il)):
-            t = counts.total
-            lo, hi = iv[lab]
-            cells.append(f"{counts[lab] / t if t else 0:10.3e} [{lo:.3e}, {hi:.3e}]")
-        print(f"{lab:<18} {cells[0]:>36}  {cells[1]:>36}")
+    print(format_injection(res, args.seed, time.perf_counter() - t0, args.confidence))
     return 0
 
 
@@ -304,11 +262,12 @@ def cmd_plot(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .benchmark import format_report, run_report
+    from .benchmark import run_report
+    from .report import format_bench_report
 
     rows = run_report(mib=args.mib, trials=args.trials, galois_words=args.galois_words,
                       repeat=args.repeat)  # fmt: skip
-    print(format_report(rows))
+    print(format_bench_report(rows))
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Text tables of results, for the terminal: the campaign table and the BER-sweep table.
+"""Text tables for the terminal, in one place: the campaign table, the BER-sweep table, the
+exact k-bit table, outcome-count tables (inject, the per-chip split of analyze) and the
+throughput report. Everything here formats; nothing computes or runs.
 
 Every table states its denominators: a campaign's rates are per *faulty codeword* (every
 codeword a fault touched, including those it left unchanged: the "no error" / masked share)
@@ -8,7 +10,9 @@ up to 100 %."""
 from __future__ import annotations
 
 import math
+import os
 
+from .outcomes import OUTCOME_LABELS, OutcomeCounts
 from .results import Results
 
 
@@ -69,3 +73,106 @@ def format_sweep_table(res: Results) -> str:
                    f"{p['exact']:>10.3e}")  # fmt: skip
     out.append("rates are per codeword (level word) or per 64-byte line (level line)")
     return "\n".join(out)
+
+
+# ----- outcome counts (inject, analyze) --------------------------------------------------------
+_COUNT_HEADS = ("no error", "CE", "DUE", "SDC undetected", "SDC miscorrected")
+
+
+def format_counts(rows: list[tuple[str, OutcomeCounts]], first: str = "", width: int = 18) -> str:
+    """One line per ``(label, counts)``: the total, then each outcome's count and share."""
+    out = [f"{first:<{width}} {'words':>10}  " + "  ".join(f"{n:>18}" for n in _COUNT_HEADS)]
+    for label, counts in rows:
+        t = counts.total
+        cells = [f"{counts[k]:>10} {counts[k] / t if t else 0:7.2%}" for k in OUTCOME_LABELS]
+        out.append(f"{label:<{width}} {t:>10}  " + "  ".join(cells))
+    return "\n".join(out)
+
+
+def format_injection(res, seed: int, seconds: float, confidence: float = 0.95) -> str:
+    """The ``eccsim inject`` report of an :class:`~eccsim.injection.InjectionResult`: counts
+    per codeword and per line, their denominators, and Clopper-Pearson intervals at
+    ``confidence`` for sampled runs ("exact" for exhaustive ones)."""
+    mode = "exhaustive" if res.exhaustive else f"{res.patterns} random patterns, seed {seed}"
+    out = [
+        f"{res.code} on {res.module}, fault {res.fault} ({mode}, {seconds:.2f} s)",
+        format_counts([("codeword", res.words), ("line", res.lines)], "per"),
+        "codeword: the codewords the fault changed (stuck-at: could change; unchanged ones are "
+        "'no error', i.e. masked); line: every injected line, by its worst codeword",
+    ]
+    if res.exhaustive:
+        out.append("exact: every pattern counted once (rates have no sampling error)")
+        return "\n".join(out)
+    out += [
+        f"\nrates with {_pct(confidence)}% confidence intervals (Clopper-Pearson)",
+        f"{'outcome':<18} {'per codeword':>36}  {'per line':>36}",
+    ]
+    iw, il = res.intervals("words", confidence), res.intervals("lines", confidence)
+    for lab in (*OUTCOME_LABELS, "sdc"):
+        cells = []
+        for counts, iv in ((res.words, iw), (res.lines, il)):
+            t = counts.total
+            lo, hi = iv[lab]
+            cells.append(f"{counts[lab] / t if t else 0:10.3e} [{lo:.3e}, {hi:.3e}]")
+        out.append(f"{lab:<18} {cells[0]:>36}  {cells[1]:>36}")
+    return "\n".join(out)
+
+
+def format_chip_split(res, geom) -> str:
+    """Exact whole-chip outcomes per chip (data or check) and in all, from an exhaustive
+    ``chip`` run with per-chip counts."""
+    head = (
+        f"whole-chip faults on {geom.name}: every non-zero pattern of one chip's "
+        f"{geom.chip_width} bits in one beat ({res.patterns} patterns), exact"
+    )
+    rows = [
+        (f"{chip} ({'check' if chip in geom.check_chips else 'data'})",
+         OutcomeCounts(res.words.by_site[chip]))
+        for chip in sorted(res.words.by_site)
+    ]  # fmt: skip
+    return head + "\n" + format_counts([*rows, ("all chips", res.words)], "chip")
+
+
+# ----- exact k-bit analysis --------------------------------------------------------------------
+def format_kbit_table(code, rows) -> str:
+    """A fixed-width text table of :func:`eccsim.analysis.exact_kbit` rows (counts, fractions)."""
+    head = f"{'k':>3} {'patterns':>16} " + " ".join(
+        f"{lab:>26}" for lab in ("CE", "DUE", "SDC undetected", "SDC miscorrected")
+    )
+    lines = [f"exact k-bit error outcomes for {code.name} ({code.n},{code.k})", head]
+    for r in rows:
+        cells = []
+        for lab in ("ce", "due", "sdc_undetected", "sdc_miscorrected"):
+            v = getattr(r, lab)
+            cells.append(f"{v:>16} ({r.fraction(lab):7.3%})")
+        lines.append(f"{r.k:>3} {r.total:>16} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+# ----- throughput ------------------------------------------------------------------------------
+def format_bench_report(rows: list[dict]) -> str:
+    """The ``eccsim bench`` table (rows of :func:`eccsim.benchmark.run_report`) and the speed-ups
+    over plain numpy and galois measured in the same run."""
+    out = [
+        f"{'operation':<40} {'threads':>7} {'GB/s':>8} {'x memcpy':>9} {'Mpat/s':>8} {'time':>10}"
+    ]
+    by = {(r["operation"], r["threads"]): r for r in rows}
+    for r in rows:
+        gb = f"{r['GB/s']:8.2f}" if "GB/s" in r else " " * 8
+        x = f"{r['x memcpy']:9.2f}" if "x memcpy" in r else " " * 9
+        mp = f"{r['Mpatterns/s']:8.1f}" if "Mpatterns/s" in r else " " * 8
+        out.append(
+            f"{r['operation']:<40} {r['threads']:>7} {gb} {x} {mp} {r['seconds'] * 1e3:8.2f} ms"
+        )
+    enc = by.get(("encode hsiao-secded", "1"))
+    dec = by.get(("decode + status, clean", "1"))
+    lines = []
+    for ref, mine, what in (("encode, plain numpy", enc, "encode"), ("encode, galois BCH(71,64)", enc, "encode"),
+                            ("decode, plain numpy", dec, "decode"), ("decode, galois BCH(71,64)", dec, "decode")):  # fmt: skip
+        r = by.get((ref, "1"))
+        if r and mine:
+            lines.append(
+                f"eccsim {what} (1 thread) is {mine['GB/s'] / r['GB/s']:,.0f}x {ref.split(', ')[1]}"
+            )
+    machine = f"{os.cpu_count()} CPUs"
+    return "\n".join([*out, "", *lines, f"({machine}; ratios measured in this run)"])
