@@ -8,75 +8,38 @@ word outcome, so ``P_line(outcome <= o) = P_word(outcome <= o)^S``.
 Simulated: conditional on at least one flip (probability ``1-(1-p)^n`` per word,
 ``1-(1-p)^(nS)`` per line), so rare outcomes at small p still get events; the rate and its CI
 are scaled by that probability.
+
+A sweep is a campaign (:func:`eccsim.campaign.run_campaign`): codes x faults ``ber:P`` (per
+word, on a random codeword of the line) and ``ber-line:P`` (per line) for every rate P, on
+random data, Monte Carlo. So it has the campaign's workers, seeded blocks (the same seed gives
+the same counts for any number of workers and any chunk size, without a stop rule), its
+checkpoint and ``resume``, the folder lock and stop rules. The sweep's points — the simulated
+rates scaled by P(at least one flip), their intervals, and the exact curves — are computed
+from the campaign's counts when it ends (:func:`sweep_points`); ``results.json`` and
+``results.csv`` hold those points (:data:`SWEEP_FIELDS`), the checkpoint the campaign's jobs.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from pathlib import Path
 
 import numpy as np
 
 from .analysis import exact_kbit
-from .codes import get_code
-from .faults import FLIP, FaultError, FaultModel, FaultPatterns, _distinct_random
-from .injection import n_blocks, run_blocks
+from .codes import LinearCode, get_code
+from .errors import CampaignError, EccsimError, FaultError
+from .faults import IndependentFlips as IndependentFlips  # re-exported: its old home
 from .module import get_module
 from .results import SWEEP_FIELDS as SWEEP_FIELDS  # re-exported: the sweep's CSV columns
-from .results import Results, environment
-from .validate import require_int, require_number
+from .results import Results
+from .validate import require_number
 
 # severity order used for lines: none, CE, DUE, SDC
 _LEVELS = ("ce", "due", "sdc")
-#: most trials per sweep point (each point's blocks run in this process)
-MAX_SWEEP_TRIALS = 10**10
-
-
-class IndependentFlips(FaultModel):
-    """Each bit of a codeword (``per="word"``) or of a whole line (``per="line"``) flips with
-    probability ``p``, conditioned on at least one flip. :meth:`prob_any` is that condition's
-    probability, by which sampled rates are scaled."""
-
-    def __init__(self, p: float, per: str = "word") -> None:
-        if not isinstance(p, float | int) or not 0 < p < 1:
-            raise FaultError(f"p={p!r}: a bit error rate must lie strictly between 0 and 1")
-        if per not in ("word", "line"):
-            raise FaultError(f"per={per!r}: choose word or line")
-        self.p, self.per = float(p), per
-        self.name = f"ber:{self.p:.6g}:{per}"
-
-    def _bits(self, geom) -> int:
-        return geom.n * (geom.slots if self.per == "line" else 1)
-
-    def prob_any(self, geom) -> float:
-        return -math.expm1(self._bits(geom) * math.log1p(-self.p))
-
-    def count(self, geom):
-        return None
-
-    def _enumerate(self, geom):  # pragma: no cover - count() is None, never called
-        raise FaultError("independent flips are not enumerable")
-
-    def sample(self, geom, rng, m):
-        from scipy.stats import binom
-
-        nb = self._bits(geom)
-        kmax = min(nb, max(8, int(nb * self.p + 12 * math.sqrt(nb * self.p + 1)) + 8))
-        ks = np.arange(1, kmax + 1)
-        pmf = binom.pmf(ks, nb, self.p)
-        pmf = pmf / pmf.sum()
-        k = rng.choice(ks, size=m, p=pmf)
-        p = FaultPatterns.empty(m, geom)
-        for kv in np.unique(k):
-            rows = np.nonzero(k == kv)[0]
-            pos = _distinct_random(rng, rows.size, int(kv), nb)
-            rr = np.repeat(rows, kv)
-            flat = pos.ravel()
-            p.set_bits(FLIP, rr, flat // geom.n, flat % geom.n, geom.k)
-        if self.per == "line":
-            p.touched[:] = True
-        return p
+#: trials per checkpointed chunk of a sweep point, unless chosen (a multiple of 4096): small
+#: enough that a point of the default 100,000 trials spreads over several workers
+SWEEP_CHUNK = 16384
+DEFAULT_BERS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
 def exact_rates(code, slots: int, ps) -> dict[str, np.ndarray]:
@@ -115,16 +78,38 @@ def exact_rates(code, slots: int, ps) -> dict[str, np.ndarray]:
     return out
 
 
-def _checked(codes, module, bers, trials, seed, confidence):
-    geom = get_module(module)
-    if isinstance(codes, str):
+def _code_name(c) -> str:
+    """The name a campaign (and its checkpoint) refers to a code by."""
+    if isinstance(c, LinearCode):
+        try:
+            same = get_code(c.name) == c
+        except EccsimError:  # not a catalogue name
+            same = False
+        if not same:
+            raise CampaignError(
+                f"code {c.name!r} is a LinearCode built in Python; a sweep runs as a campaign, "
+                "which names its codes: give a catalogue name or a code file"
+            )
+        return c.name
+    get_code(c)  # a one-line CodeError for an unknown name
+    return c
+
+
+def sweep_spec(codes, module, bers, *, trials, seed, confidence, chunk=SWEEP_CHUNK, stop=None):
+    """The campaign of a sweep, its bit error rates (floats, in the given order) and its
+    codes (resolved). Bad rates are a :class:`FaultError` naming the rate; the rest is
+    checked by :meth:`CampaignSpec.validate <eccsim.campaign.CampaignSpec.validate>`."""
+    from .campaign import CampaignSpec
+
+    if isinstance(codes, str | LinearCode):
         codes = [codes]
-    codes = [get_code(c) for c in codes]
+    codes = list(codes)
     if not codes:
-        raise FaultError("codes: give at least one code")
-    for c in codes:
-        geom.check_code(c)
-    bers = list(bers)
+        raise CampaignError("codes: give at least one code")
+    names = [_code_name(c) for c in codes]
+    bers = list(bers) if not isinstance(bers, str) else [bers]
+    if not bers:
+        raise FaultError("bers: give at least one bit error rate")
     for b in bers:
         try:
             require_number("ber", b, 0, 1, open_interval=True, error=FaultError)
@@ -133,86 +118,94 @@ def _checked(codes, module, bers, trials, seed, confidence):
                 f"ber={b!r} is not a bit error rate (a number strictly between 0 and 1)"
             ) from None
     bers = [float(b) for b in bers]
-    if not bers:
-        raise FaultError("bers: give at least one bit error rate")
-    require_int("trials", trials, 1, MAX_SWEEP_TRIALS, error=FaultError)
-    require_int("seed", seed, 0, error=FaultError)
-    require_number("confidence", confidence, 0, 1, open_interval=True, error=FaultError)
-    return geom, codes, bers
+    for what, seq in (("bit error rate", bers), ("code", names)):
+        twice = sorted({str(x) for x in seq if seq.count(x) > 1})
+        if twice:
+            raise CampaignError(f"{what} {', '.join(twice)} given twice")
+    faults = [IndependentFlips(b, per).name for b in bers for per in ("word", "line")]
+    spec = CampaignSpec.from_dict(
+        {"codes": names, "module": module, "faults": faults, "mode": "monte-carlo",
+         "trials": trials, "data": ["random"], "seed": seed, "chunk": chunk,
+         "confidence": confidence, "stop": stop},
+        where="sweep",
+    )  # fmt: skip
+    return spec, bers, [get_code(c) for c in codes]
+
+
+def sweep_points(res: Results, bers, codes) -> Results:
+    """The sweep's :class:`~eccsim.results.Results` (kind ``ber-sweep``) from its campaign's:
+    per code, rate, level (word: ``ber:P`` jobs, counted per codeword; line: ``ber-line:P``
+    jobs, counted per line) and outcome, the conditional rate scaled by P(at least one flip)
+    with its interval, next to the exact rate of :func:`exact_rates`."""
+    from .stats import proportion_ci
+
+    spec = res.spec
+    geom = get_module(spec["module"])
+    confidence = spec["confidence"]
+    jobs = {(j.code, j.fault): j for j in res.jobs}
+    points = []
+    for name, c in zip(spec["codes"], codes, strict=True):
+        exact = exact_rates(c, geom.slots, bers)
+        for i, b in enumerate(bers):
+            for per in ("word", "line"):
+                f = IndependentFlips(b, per)
+                j = jobs[(name, f.name)]
+                counts = j.words if per == "word" else j.lines
+                n = counts.total
+                scale = f.prob_any(geom)
+                ks = np.array([counts[o] for o in _LEVELS], dtype=np.float64)
+                lo, hi = proportion_ci(ks, np.full(ks.shape, float(n)), confidence)
+                for o, k, a, z in zip(_LEVELS, ks, lo, hi, strict=True):
+                    points.append({
+                        "code": c.name, "module": geom.name, "ber": b, "level": per, "outcome": o,
+                        "events": int(k), "trials": int(n), "rate": scale * k / n,
+                        "ci_low": scale * float(a), "ci_high": scale * float(z),
+                        "exact": float(exact[(per, o)][i]), "wall_s": round(j.wall_s, 4),
+                        "fault": f.name, "stopped_early": j.stopped_early,
+                    })  # fmt: skip
+    sweep = {"codes": [c.name for c in codes], "module": geom.name, "bers": list(bers),
+             "trials": spec["trials"], "seed": spec["seed"], "confidence": confidence,
+             "chunk": spec["chunk"], "stop": spec["stop"], "campaign": spec}  # fmt: skip
+    return Results("ber-sweep", sweep, dict(res.meta), [], points, {"points": points})
 
 
 def sweep_ber(
     codes,
     module: str = "x8-ecc-dimm",
-    bers=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2),
+    bers=DEFAULT_BERS,
     *,
     trials: int = 100_000,
     seed: int = 0,
     confidence: float = 0.95,
-) -> Results:
-    """Simulated and exact outcome rates against raw BER for each code (see module docstring)."""
-    from .stats import proportion_ci
-
-    geom, codes, bers = _checked(codes, module, bers, trials, seed, confidence)
-    points = []
-    for c in codes:
-        exact = exact_rates(c, geom.slots, bers)
-        for b in bers:
-            for per in ("word", "line"):
-                f = IndependentFlips(b, per)
-                t0 = time.perf_counter()
-                r = run_blocks(c, geom, f, exhaustive=False, total=trials,
-                               blocks=range(n_blocks(trials)), data=None, seed=seed)  # fmt: skip
-                dt = time.perf_counter() - t0
-                counts = r.words if per == "word" else r.lines
-                n = counts.total
-                scale = f.prob_any(geom)
-                for o in _LEVELS:
-                    k = counts[o]
-                    lo, hi = proportion_ci(k, n, confidence)
-                    points.append({
-                        "code": c.name, "module": geom.name, "ber": b, "level": per, "outcome": o,
-                        "events": int(k), "trials": int(n), "rate": scale * k / n,
-                        "ci_low": scale * float(lo), "ci_high": scale * float(hi),
-                        "exact": float(exact[(per, o)][bers.index(b)]), "wall_s": round(dt, 4),
-                    })  # fmt: skip
-    spec = {"codes": [c.name for c in codes], "module": geom.name, "bers": bers, "trials": trials,
-            "seed": seed, "confidence": confidence}  # fmt: skip
-    meta = {"environment": environment(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    return Results("ber-sweep", spec, meta, [], points, {"points": points})
-
-
-def run_sweep(
-    codes,
-    module: str,
-    bers,
-    out_dir: str | Path,
-    *,
-    trials: int = 100_000,
-    seed: int = 0,
-    confidence: float = 0.95,
+    out_dir: str | Path | None = None,
+    workers: int | None = 1,
+    resume: bool = False,
     force: bool = False,
+    chunk: int = SWEEP_CHUNK,
+    stop=None,
+    progress: bool | None = False,
     finish=None,
-) -> tuple[Results, Path]:
-    """:func:`sweep_ber` into a results folder: ``results.csv``, ``results.json`` and
-    ``ber.png``. Like a campaign, the folder is checked before the sweep runs (an unusable
-    path, a folder in use by another run, or one holding eccsim results without ``force`` is
-    refused with one line) and locked while it runs; ``finish(results, folder)`` (figures)
-    runs while it is still locked. Returns (results, folder)."""
-    from .campaign.folder import clear_ours, hold_folder, refuse_existing, refuse_if_in_use
-    from .errors import CampaignError
-    from .results import save_results
-    from .safeio import check_output_path
+) -> Results:
+    """Simulated and exact outcome rates against raw BER for each code (see the module
+    docstring), run as a campaign by :func:`eccsim.campaign.run_campaign`.
 
-    _checked(codes, module, bers, trials, seed, confidence)
-    out = check_output_path(out_dir, what="results folder", error=CampaignError)
-    refuse_if_in_use(out)
-    refuse_existing(out, force, hint="use --force to overwrite")
-    with hold_folder(out):
-        refuse_existing(out, force, hint="use --force to overwrite")
-        clear_ours(out)
-        res = sweep_ber(codes, module, bers, trials=trials, seed=seed, confidence=confidence)
-        save_results(out, res, SWEEP_FIELDS)
-        if finish is not None:
-            finish(res, out)
-    return res, out
+    ``trials`` per (code, rate, level) point — the cap when a ``stop`` rule
+    (:class:`~eccsim.campaign.StopRule`, watching each point's own level) is given. With
+    ``out_dir``, the folder is checked and locked before any work, every chunk is checkpointed
+    there, ``resume=True`` continues an interrupted sweep (to the very counts of an
+    uninterrupted one) and ``results.json``/``results.csv`` hold the points at the end; an
+    existing sweep is replaced only with ``force=True``. ``workers``: processes (default 1:
+    this one; None: all cores). ``finish(results)`` runs while the folder is still locked
+    (figures). Ctrl-C raises :class:`eccsim.campaign.Interrupted`, keeping the checkpoint."""
+    from .campaign import run_campaign
+
+    if resume and out_dir is None:
+        raise CampaignError("resume needs the results folder (out_dir) of the sweep to resume")
+    spec, bers, code_objs = sweep_spec(codes, module, bers, trials=trials, seed=seed,
+                                       confidence=confidence, chunk=chunk, stop=stop)  # fmt: skip
+
+    def convert(res):
+        return sweep_points(res, bers, code_objs), SWEEP_FIELDS
+
+    return run_campaign(spec, out_dir, resume=resume, force=force, workers=workers,
+                        progress=progress, finish=finish, convert=convert)  # fmt: skip

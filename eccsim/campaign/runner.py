@@ -314,6 +314,7 @@ def run_campaign(
     progress: bool | None = None,
     notice=_notice,
     finish=None,
+    convert=None,
 ) -> Results:
     """Run (or resume) a campaign and return its :class:`~eccsim.results.Results`.
 
@@ -324,7 +325,11 @@ def run_campaign(
     stderr is a terminal. Ctrl-C or SIGTERM raise :class:`Interrupted` (a KeyboardInterrupt)
     after the workers are gone; the checkpoint is kept for ``resume=True``. ``finish(results)``,
     if given, runs after the results are saved, while the folder is still locked (figures).
-    ``notice(text)`` receives one-line notes (default: printed on stderr)."""
+    ``notice(text)`` receives one-line notes (default: printed on stderr).
+
+    ``convert(results) -> (results, csv_fields)``, if given, turns the campaign's results into
+    what is saved, handed to ``finish`` and returned (a BER sweep's points: see
+    :mod:`eccsim.ber`); the checkpoint stays the campaign's."""
     if resume and force:
         raise CampaignError("--resume and --force exclude each other")
     workers = os.cpu_count() or 1 if workers is None else workers
@@ -348,13 +353,14 @@ def run_campaign(
     with interrupts_once():
         if out is None:
             states = {j.key: JobState() for j in jobs}
-            res = _run(ctx, jobs, states, None, workers, progress, files)
+            res = _run(ctx, jobs, states, None, workers, progress, files, convert=convert)
             if finish is not None:
                 finish(res)
             return res
         with hold_folder(out):
             states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice)
-            res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out)
+            res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out,
+                       convert)  # fmt: skip
             if finish is not None:
                 finish(res)
             return res
@@ -381,7 +387,7 @@ def _prepare(out, ctx, jobs, summary, files, resume, force, notice):
     return states, writer
 
 
-def _run(ctx, jobs, states, ck, workers, progress, files, out=None) -> Results:
+def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None) -> Results:
     spec = ctx.spec
     if progress is None:
         progress = sys.stderr.isatty()
@@ -429,8 +435,11 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None) -> Results:
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     res = Results("campaign", spec.to_dict(), meta, job_results,
                   tidy_rows(job_results, spec.confidence))  # fmt: skip
+    fields = None
+    if convert is not None:
+        res, fields = convert(res)
     if out is not None:
-        save_results(out, res)
+        save_results(out, res, *([fields] if fields else []))
     return res
 
 
@@ -438,6 +447,7 @@ def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) ->
     """Run the remaining chunks of one job, reducing them in chunk order."""
     spec = ctx.spec
     stop = spec.stop if not job.exhaustive else None
+    level = getattr(ctx.faults[job.fault], "level", "word")  # ber-line: its lines
     t_start = time.perf_counter()
     wall0 = st.wall_s
     next_chunk = st.chunks_done
@@ -446,7 +456,7 @@ def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) ->
         while next_chunk < job.nchunks and not stopped:
             r = ctx.run_chunk(job, next_chunk)
             next_chunk += 1
-            stopped = _absorb(st, r, job, stop, spec, bar)
+            stopped = _absorb(st, r, job, stop, spec, bar, level)
             st.wall_s = wall0 + time.perf_counter() - t_start
             if not stopped:
                 checkpoint()
@@ -465,7 +475,7 @@ def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) ->
                     pending -= 1
                     results[chunk] = r
             while st.chunks_done in results and not stopped:
-                stopped = _absorb(st, results.pop(st.chunks_done), job, stop, spec, bar)
+                stopped = _absorb(st, results.pop(st.chunks_done), job, stop, spec, bar, level)
             st.wall_s = wall0 + time.perf_counter() - t_start
             if stopped:
                 break
@@ -476,8 +486,9 @@ def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) ->
     checkpoint()
 
 
-def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar) -> bool:
-    """Add one chunk's counts; True when the stop rule says the job is done."""
+def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar, level="word") -> bool:
+    """Add one chunk's counts; True when the stop rule says the job is done (judged on the
+    counts of ``level``: the fault model's own level, words unless it says lines)."""
     st.chunks_done += 1
     st.patterns += r.patterns
     st.words += r.words
@@ -487,7 +498,7 @@ def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar) -> bool
     if (
         stop is not None
         and st.chunks_done < job.nchunks
-        and stop.satisfied(st.words, spec.confidence)
+        and stop.satisfied(st.lines if level == "line" else st.words, spec.confidence)
     ):
         st.stopped_early = True
         if bar is not None:

@@ -32,7 +32,9 @@ MAX_CHUNK = 1 << 24
 @dataclass(frozen=True)
 class StopRule:
     """Stop a Monte Carlo job early, at a chunk boundary, once ``outcome`` has at least
-    ``min_events`` events and (if given) its relative CI half-width is at most ``rel_ci``."""
+    ``min_events`` events and (if given) its relative CI half-width is at most ``rel_ci``.
+    The counts watched are the job's codewords, or its lines for a fault model whose
+    ``level`` is "line" (``ber-line:P``)."""
 
     outcome: str = "sdc"
     min_events: int = 0

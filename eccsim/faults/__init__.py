@@ -14,6 +14,7 @@ Layers (each imports only those above it):
 * :mod:`.codeword` — :class:`BitFlips`, :class:`RandomBits`, :class:`Burst` (one codeword);
 * :mod:`.physical` — :class:`PinFault`, :class:`ChipFault` (over the burst);
 * :mod:`.combined` — :class:`Combined`;
+* :mod:`.independent` — :class:`IndependentFlips` (``ber:P``, ``ber-line:P``: raw bit errors);
 * :mod:`.names` — :func:`get_fault`, :func:`fault_names`.
 """
 
@@ -26,6 +27,7 @@ from ..validate import suggest
 from .base import _MODE_SUFFIX, MAX_ENUMERATION, FaultModel, _check_mode
 from .codeword import BitFlips, Burst, RandomBits
 from .combined import Combined
+from .independent import IndependentFlips
 from .names import _NAMED, _TAKES_PARAMETER, fault_names, get_fault
 from .patterns import FLIP, MODES, STUCK0, STUCK1, FaultPatterns, _or_into, _with_stuck
 from .physical import ChipFault, PinFault
@@ -45,6 +47,7 @@ __all__ = [
     "FaultError",
     "FaultModel",
     "FaultPatterns",
+    "IndependentFlips",
     "ModuleGeometry",
     "PinFault",
     "RandomBits",

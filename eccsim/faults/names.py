@@ -1,4 +1,4 @@
-"""Fault names: ``bit``, ``bits:K``, ``burst:L``, ``pin``, ``chip``, ... and ``a+b``."""
+"""Fault names: ``bit``, ``bits:K``, ``burst:L``, ``pin``, ``chip``, ``ber:P``, ... and ``a+b``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..validate import suggest
 from .base import FaultModel
 from .codeword import Burst, RandomBits
 from .combined import Combined
+from .independent import NAMED_BY_RATE
 from .patterns import FLIP, STUCK0, STUCK1
 from .physical import ChipFault, PinFault
 
@@ -39,7 +40,7 @@ _WHOLE = re.compile(r"-?[0-9]{1,18}")  # plain digits: no '+', '_', spaces, '0x'
 
 def fault_names() -> dict[str, str]:
     """Fault names understood by :func:`get_fault`, with a one-line description each."""
-    return {k: v[0] for k, v in _NAMED.items()}
+    return {**{k: v[0] for k, v in _NAMED.items()}, **{k: v[0] for k, v in NAMED_BY_RATE.items()}}
 
 
 def get_fault(spec: str | FaultModel) -> FaultModel:
@@ -58,9 +59,12 @@ def get_fault(spec: str | FaultModel) -> FaultModel:
     if "+" in spec:
         return Combined(*(get_fault(s) for s in spec.split("+")))
     base, colon, arg = spec.partition(":")
+    if base in NAMED_BY_RATE:  # ber:P, ber-line:P: a rate, not a whole number
+        return NAMED_BY_RATE[base][1](spec, arg if colon else None)
     if base not in _NAMED:
+        known = [*_NAMED, *NAMED_BY_RATE]
         raise FaultError(
-            f"unknown fault {spec!r}{suggest(base, list(_NAMED))}; known faults: {', '.join(_NAMED)}"
+            f"unknown fault {spec!r}{suggest(base, known)}; known faults: {', '.join(known)}"
             " (parameters as name:N, combinations as a+b)"
         )
     if colon and base not in _TAKES_PARAMETER:
