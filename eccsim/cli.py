@@ -225,19 +225,32 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .ber import run_sweep
+    from .ber import DEFAULT_BERS, sweep_ber
+    from .campaign import StopRule
     from .errors import CampaignError
     from .plots import plot_ber
     from .report import format_sweep_table
     from .safeio import check_output_path
 
-    check_output_path(args.out, what="--out", error=CampaignError)  # before the sweep runs
+    out = check_output_path(args.out, what="--out", error=CampaignError)  # before the sweep runs
     codes = _split(args.codes) or ["hamming-secded", "hsiao-secded"]
-    bers = [b for group in args.ber for b in group] if args.ber else [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+    bers = [b for group in args.ber for b in group] if args.ber else list(DEFAULT_BERS)
+    stop = None
+    if args.stop_events is not None or args.stop_rel_ci is not None:
+        stop = StopRule("sdc", args.stop_events or 0, args.stop_rel_ci)
     figs = []
-    res, out = run_sweep(codes, args.module, bers, args.out, trials=args.trials, seed=args.seed,
-                         force=args.force,
-                         finish=lambda res, out: figs.append(plot_ber(res, out / "ber.png")))  # fmt: skip
+    kw = {"chunk": args.chunk} if args.chunk is not None else {}
+    try:
+        res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed, out_dir=out,
+                        workers=args.workers, resume=args.resume, force=args.force, stop=stop,
+                        progress=False if args.quiet else None,
+                        finish=lambda res: figs.append(plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
+    except KeyboardInterrupt as exc:
+        ck = out / "checkpoint.json"
+        where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
+                 if ck.exists() else "nothing was saved")  # fmt: skip
+        print(f"eccsim sweep-ber: interrupted; {where}", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
     print(format_sweep_table(res))
     print(f"results: {out / 'results.csv'}, {out / 'results.json'}; figure: {figs[0]}")
     return 0
@@ -342,8 +355,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated rates in (0, 1) (default 1e-6,1e-5,1e-4,1e-3,1e-2)")  # fmt: skip
     s.add_argument("--trials", type=_positive_int, default=100_000, help="trials per point")
     s.add_argument("--seed", type=_nonneg_int, default=0)
+    s.add_argument("--chunk", type=_positive_int, help="trials per checkpointed chunk (x4096)")
+    s.add_argument("--stop-events", type=_nonneg_int,
+                   help="stop a point once it has this many SDC events")  # fmt: skip
+    s.add_argument(
+        "--stop-rel-ci", type=_fraction, help="... and its relative CI half-width <= this"
+    )
+    s.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
     s.add_argument("--out", default="eccsim-sweep", help="results folder (eccsim-sweep)")
-    s.add_argument("--force", action="store_true", help="overwrite existing results")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    g.add_argument("--force", action="store_true", help="overwrite existing results")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("plot", help="plot saved results (results.json or its folder)")
