@@ -429,7 +429,7 @@ def test_the_cli_prints_intervals_for_sampled_runs_and_says_exact_otherwise(caps
     )
     out = capsys.readouterr().out
     lo, hi = inject("hsiao-secded", X8, "bits:3", trials=5000).intervals(confidence=0.9)["due"]
-    assert "0.9 confidence intervals (Clopper-Pearson)" in out
+    assert "90% confidence intervals (Clopper-Pearson)" in out
     assert f"[{lo:.3e}, {hi:.3e}]" in out
     assert main(["inject", "hsiao-secded", "bits:2"]) == 0
     out = capsys.readouterr().out
