@@ -15,7 +15,9 @@ The array helpers at the end convert to and from eccsim's numpy layout: ``(N,)``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import combinations
 
 import numpy as np
 
@@ -215,3 +217,57 @@ def edge_data(code) -> list[int]:
 def bits_to_int(bits) -> int:
     """A 0/1 sequence (bit 0 first) as a Python int."""
     return sum(int(b) << i for i, b in enumerate(bits))
+
+
+# ----- brute-force oracles over every error pattern ------------------------------------------
+def column_ints(H) -> list[int]:
+    """Columns of an ``r x n`` 0/1 matrix as ints (row ``j`` = bit ``j``), read off H alone."""
+    r, n = H.shape
+    return [sum(int(H[j, b]) << j for j in range(r)) for b in range(n)]
+
+
+def outcomes_by_weight(H, correctable: dict[int, frozenset[int]], max_w: int) -> dict[int, Counter]:
+    """Outcome of every error pattern of weight 1..max_w under a syndrome-table decoder, by
+    enumeration in Python: ``correctable`` maps a syndrome to the set of bits the decoder flips
+    for it (any other non-zero syndrome is flagged)."""
+    cols = column_ints(H)
+    out = {}
+    for w in range(1, max_w + 1):
+        c = Counter()
+        for err in combinations(range(H.shape[1]), w):
+            s = 0
+            for b in err:
+                s ^= cols[b]
+            if s == 0:
+                c["sdc_undetected"] += 1
+            elif s in correctable:
+                c["ce" if correctable[s] == frozenset(err) else "sdc_miscorrected"] += 1
+            else:
+                c["due"] += 1
+        out[w] = c
+    return out
+
+
+def low_weight_codeword(code, max_weight: int = 3) -> tuple[int, ...] | None:
+    """The first non-zero error of weight <= max_weight with syndrome 0 (a codeword), or None."""
+    cols = [column_syndrome(code, b) for b in range(code.n)]
+    for w in range(1, max_weight + 1):
+        for bits in combinations(range(code.n), w):
+            s = 0
+            for b in bits:
+                s ^= cols[b]
+            if s == 0:
+                return bits
+    return None
+
+
+def weight_four_codeword(code) -> tuple[int, ...] | None:
+    """Two disjoint pairs of columns with equal XOR: a weight-4 codeword, or None."""
+    cols = [column_syndrome(code, b) for b in range(code.n)]
+    seen: dict[int, list[tuple[int, int]]] = {}
+    for a, b in combinations(range(code.n), 2):
+        for p in seen.setdefault(cols[a] ^ cols[b], []):
+            if not {a, b} & set(p):
+                return (*p, a, b)
+        seen[cols[a] ^ cols[b]].append((a, b))
+    return None

@@ -139,31 +139,6 @@ def test_parity_byte_detects_a_single_flip_in_each_of_several_bytes(rng):
 
 
 # ----- minimum distance ----------------------------------------------------------------------
-def brute_force_low_weight_codeword(code, max_weight: int = 3) -> tuple[int, ...] | None:
-    """The first non-zero error of weight <= max_weight with syndrome 0 (a codeword), or None."""
-    cols = [ref.column_syndrome(code, b) for b in range(code.n)]
-    for w in range(1, max_weight + 1):
-        for bits in combinations(range(code.n), w):
-            s = 0
-            for b in bits:
-                s ^= cols[b]
-            if s == 0:
-                return bits
-    return None
-
-
-def weight_four_codeword(code) -> tuple[int, ...] | None:
-    """Two disjoint pairs of columns with equal XOR: a weight-4 codeword, or None."""
-    cols = [ref.column_syndrome(code, b) for b in range(code.n)]
-    seen: dict[int, list[tuple[int, int]]] = {}
-    for a, b in combinations(range(code.n), 2):
-        for p in seen.setdefault(cols[a] ^ cols[b], []):
-            if not {a, b} & set(p):
-                return (*p, a, b)
-        seen[cols[a] ^ cols[b]].append((a, b))
-    return None
-
-
 @pytest.mark.parametrize(("name", "d"), MIN_DISTANCE.items())
 def test_min_distance_property(name, d):
     assert get_code(name).min_distance == d
@@ -172,13 +147,13 @@ def test_min_distance_property(name, d):
 @pytest.mark.parametrize(("name", "d"), MIN_DISTANCE.items())
 def test_min_distance_by_brute_force(name, d):
     code = get_code(name)
-    low = brute_force_low_weight_codeword(code, max_weight=min(d, 3))
+    low = ref.low_weight_codeword(code, max_weight=min(d, 3))
     if d <= 3:
         assert low is not None and len(low) == d
         witness = low
     else:
         assert low is None, f"weight-{len(low)} codeword {low} in a distance-{d} code"
-        witness = weight_four_codeword(code)
+        witness = ref.weight_four_codeword(code)
         assert witness is not None and len(witness) == d
     # the witness really is a codeword, by the reference and by eccsim
     data, check = ref.flip(code, 0, 0, witness)
