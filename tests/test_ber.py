@@ -5,8 +5,13 @@
 * A line of S words takes the worst outcome of its words; per-line rates with S = 1 are the
   per-word rates, and for S = 2, 3 they equal a direct sum over the words' outcomes.
 * CE + DUE + SDC + P(no flip) = 1.
-* Simulated sweep points agree with the exact curves within their confidence intervals.
-* ``IndependentFlips`` refuses impossible parameters.
+* A sweep is a campaign: the same seed gives the same counts for 1 or 2 workers and any chunk
+  size; an interrupted sweep resumed with --resume ends with the uninterrupted counts; stop
+  rules end each point on its own level's events.
+* Simulated sweep points agree with the exact curves within their confidence intervals, and
+  their rates and intervals are the conditional estimates scaled by P(at least one flip).
+* ``ber:P`` / ``ber-line:P`` and ``IndependentFlips`` refuse impossible parameters; ``ber:P``
+  lands on a uniformly random codeword of the line.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from scipy.stats import binomtest
 
 from eccsim import STATUS_DUE, decode, encode, get_code
 from eccsim.ber import IndependentFlips, exact_rates, sweep_ber
+from eccsim.campaign import StopRule
 from eccsim.codes import hsiao_secded
-from eccsim.faults import FaultError
+from eccsim.errors import EccsimError
+from eccsim.faults import FaultError, get_fault
 from eccsim.module import get_module
+from eccsim.results import load_results
 
 PS = [1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5, 0.9]
 CLASSES = ("none", "ce", "due", "sdc")  # in order of severity: a line is its worst word
@@ -126,6 +134,14 @@ class TestExactRates:
 SWEEP_BERS = [1e-4, 1e-3, 1e-2, 3e-2, 0.1]
 
 
+def key(p):
+    return (p["code"], p["ber"], p["level"], p["outcome"])
+
+
+def counts(res) -> dict:
+    return {key(p): (p["events"], p["trials"]) for p in res.rows}
+
+
 @pytest.fixture(scope="module")
 def sweep():
     return sweep_ber(["hsiao-secded"], "x8-ecc-dimm", SWEEP_BERS, trials=20_000, seed=3,
@@ -137,12 +153,7 @@ class TestSweep:
         keys = [(p["ber"], p["level"], p["outcome"]) for p in sweep.rows]
         assert sorted(keys) == sorted(product(SWEEP_BERS, ("word", "line"), ("ce", "due", "sdc")))
         assert sweep.extra["points"] == sweep.rows and sweep.kind == "ber-sweep"
-
-    def test_the_exact_column_is_the_exact_curve(self, sweep):
-        r = exact_rates("hsiao-secded", 8, SWEEP_BERS)
-        for p in sweep.rows:
-            want = r[(p["level"], p["outcome"])][SWEEP_BERS.index(p["ber"])]
-            assert p["exact"] == pytest.approx(want, rel=1e-12)
+        assert sweep.spec["bers"] == SWEEP_BERS and sweep.jobs == []
 
     def test_rates_and_intervals_are_scaled_conditional_estimates(self, sweep):
         """Trials are conditioned on at least one flip; rate and CI are scaled by its chance."""
@@ -165,15 +176,31 @@ class TestSweep:
         for p in informative:  # and those must all agree
             assert p["ci_low"] <= p["exact"] <= p["ci_high"], p
 
-    def test_the_same_seed_gives_the_same_points(self, sweep):
-        again = sweep_ber(["hsiao-secded"], "x8-ecc-dimm", SWEEP_BERS[:2], trials=20_000, seed=3,
-                          confidence=0.999)  # fmt: skip
-        for p in again.rows:
-            q = next(
-                q for q in sweep.rows
-                if (q["ber"], q["level"], q["outcome"]) == (p["ber"], p["level"], p["outcome"])
-            )  # fmt: skip
-            assert p["events"] == q["events"]
+    def test_the_same_seed_gives_the_same_counts_for_any_workers_and_chunk_size(self):
+        args = (["hsiao-secded", "parity-byte"], "x8-ecc-dimm", [1e-3, 2e-2])
+        kw = {"trials": 12_288, "seed": 9}
+        one = counts(sweep_ber(*args, **kw, workers=1))  # default chunk: one chunk per point
+        assert one == counts(sweep_ber(*args, **kw, workers=2, chunk=4096))
+        assert one == counts(sweep_ber(*args, **kw, workers=1, chunk=8192))
+        assert one != counts(sweep_ber(*args, trials=12_288, seed=10, workers=1))
+
+    def test_a_stop_rule_ends_each_point_on_its_own_levels_events(self):
+        # at p = 1e-2 a line holds ~3 corrected codewords: codeword CE events reach 3000 within
+        # one chunk of 4096 lines, lines with a CE (and nothing worse) only after ~4 chunks
+        cap = 40 * 4096
+        res = sweep_ber(["hsiao-secded"], bers=[1e-2], trials=cap, seed=1, chunk=4096,
+                        stop=StopRule("ce", 3000))  # fmt: skip
+        ce = {p["level"]: p for p in res.rows if p["outcome"] == "ce"}
+        for p in ce.values():  # the line point stops on CE *lines*, not on CE codewords
+            assert p["stopped_early"] and p["events"] >= 3000, p
+            assert p["trials"] < cap and p["trials"] % 4096 == 0
+        assert ce["line"]["trials"] >= 3 * 4096  # it did need more chunks than one
+
+    def test_a_python_built_code_or_a_repeated_rate_is_refused(self):
+        with pytest.raises(EccsimError, match="code file"):
+            sweep_ber([hsiao_secded(8, 5)], bers=[1e-3], trials=10)
+        with pytest.raises(EccsimError, match="given twice"):
+            sweep_ber(["hsiao-secded"], bers=[1e-3, 0.001], trials=10)
 
 
 class TestSampler:
@@ -193,9 +220,23 @@ class TestSampler:
         assert flips.min() >= 1
         assert abs(flips.mean() - mean) < 5 * math.sqrt(var / m)
         if per == "word":
-            assert not pats.touched[:, 1:].any() and pats.touched[:, 0].all()
+            assert (pats.touched.sum(axis=1) == 1).all()  # one codeword per pattern
         else:
             assert pats.touched.all()
+
+    def test_ber_flips_land_on_a_uniformly_random_codeword(self, rng):
+        geom = get_module("x8-ecc-dimm")
+        m = 16_000
+        pats = get_fault("ber:1e-2").sample(geom, rng, m)
+        hit = np.argmax(pats.touched, axis=1)
+        flipped = (pats.flip_data != 0).any(axis=2) | (pats.flip_check != 0)
+        assert (flipped == pats.touched).all()  # the touched codeword is the flipped one
+        seen = np.bincount(hit, minlength=geom.slots)
+        from scipy.stats import chisquare
+
+        assert chisquare(seen).pvalue > 1e-4, seen
+        fixed = IndependentFlips(1e-2, slot=5).sample(geom, rng, 500)
+        assert fixed.touched[:, 5].all() and fixed.touched.sum() == 500
 
     def test_prob_any_is_the_chance_of_at_least_one_flip(self):
         geom = get_module("x8-ecc-dimm")
@@ -206,7 +247,9 @@ class TestSampler:
         # accurate where 1 - (1-p)^n would cancel
         assert IndependentFlips(1e-15).prob_any(geom) == pytest.approx(72e-15, rel=1e-9)
 
-    @pytest.mark.parametrize("p", [0, 0.0, -1e-3, 1, 1.0, 1.5, float("nan"), "0.1", None])
+    @pytest.mark.parametrize(
+        "p", [0, 0.0, -1e-3, 1, 1.0, 1.5, float("nan"), "0.1", None, True, np.True_]
+    )
     def test_impossible_probabilities_are_refused(self, p):
         with pytest.raises(FaultError, match="bit error rate"):
             IndependentFlips(p)
@@ -221,8 +264,44 @@ class TestSampler:
             sweep_ber(["hsiao-secded"], bers=[])
         with pytest.raises(FaultError, match="bit error rate"):
             sweep_ber(["hsiao-secded"], bers=[1e-3, 2.0], trials=10)
-        with pytest.raises(FaultError, match="trials"):
+        with pytest.raises(FaultError, match="bit error rate"):
+            sweep_ber(["hsiao-secded"], bers=[True], trials=10)
+        with pytest.raises(EccsimError, match="trials"):
             sweep_ber(["hsiao-secded"], bers=[1e-3], trials=0)
+        with pytest.raises(EccsimError, match="resume"):
+            sweep_ber(["hsiao-secded"], bers=[1e-3], trials=10, resume=True)
+
+
+class TestFaultNames:
+    @pytest.mark.parametrize(
+        "spec",
+        ["ber", "ber:", "ber:0", "ber:1", "ber:-1", "ber:x", "ber:true", "ber:True", "ber:nan",
+         "ber:inf", "ber:1.5", "ber:1e3", "ber:0x1", "ber: 0.1", "ber:1_0e-3", "ber-line:0",
+         "ber-line:", "ber-line:1"],
+    )  # fmt: skip
+    def test_a_rate_outside_0_1_or_not_a_plain_number_is_refused(self, spec):
+        with pytest.raises(FaultError, match="bit error rate"):
+            get_fault(spec)
+
+    @pytest.mark.parametrize("text, p", [("1e-3", 1e-3), ("0.25", 0.25), (".5", 0.5),
+                                         ("2.5E-7", 2.5e-7), ("0.30000000000000004", 0.1 + 0.2)])  # fmt: skip
+    def test_a_rate_is_read_exactly_and_the_name_reads_back_as_the_same_model(self, text, p):
+        for base, per in (("ber", "word"), ("ber-line", "line")):
+            f = get_fault(f"{base}:{text}")
+            assert (f.p, f.per) == (p, per)
+            again = get_fault(f.name)
+            assert (again.p, again.per, again.name) == (p, per, f.name)
+
+    def test_ber_names_are_listed_and_the_old_import_still_works(self):
+        from eccsim import faults
+        from eccsim.faults import fault_names
+
+        assert {"ber", "ber-line"} <= set(fault_names())
+        assert IndependentFlips is faults.IndependentFlips
+
+    def test_ber_line_takes_no_slot(self):
+        with pytest.raises(FaultError, match="slot"):
+            IndependentFlips(1e-3, "line", slot=0)
 
 
 def test_line_rates_keep_their_precision_at_tiny_bit_error_rates():
@@ -290,3 +369,82 @@ def test_sweep_ber_refuses_an_unusable_out_before_sweeping(tmp_path, out):
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def _chunks_done(out) -> int:
+    import json
+
+    try:
+        doc = json.loads((out / "checkpoint.json").read_text())
+    except (OSError, ValueError):
+        return -1
+    return sum(j["chunks_done"] for j in doc["jobs"].values())
+
+
+def test_a_sweep_stopped_between_chunks_resumes_to_the_uninterrupted_counts(tmp_path, monkeypatch):
+    """In process and fast: a KeyboardInterrupt while the third chunk is reduced (as Ctrl-C
+    would raise it) keeps the checkpoint of two; resume=True finishes the sweep."""
+    from eccsim.campaign import runner
+
+    absorb, calls = runner._absorb, []
+
+    def interrupted_at_the_third(*a, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return absorb(*a, **kw)
+
+    kw = {"bers": [1e-3, 1e-2], "trials": 4 * 4096, "seed": 11, "chunk": 4096}
+    out = tmp_path / "s"
+    monkeypatch.setattr(runner, "_absorb", interrupted_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        sweep_ber(["hsiao-secded"], out_dir=out, **kw)
+    assert _chunks_done(out) == 2 and not (out / "results.json").exists()
+    monkeypatch.setattr(runner, "_absorb", absorb)
+    with pytest.raises(EccsimError, match="--resume"):  # nothing is overwritten unasked
+        sweep_ber(["hsiao-secded"], out_dir=out, **kw)
+    resumed = sweep_ber(["hsiao-secded"], out_dir=out, resume=True, **kw)
+    assert counts(load_results(out)) == counts(resumed)
+    assert counts(resumed) == counts(sweep_ber(["hsiao-secded"], **kw))
+
+
+@pytest.mark.slow
+def test_an_interrupted_sweep_resumed_ends_with_the_uninterrupted_counts(tmp_path):
+    """Ctrl-C (SIGINT) to a 2-worker `eccsim sweep-ber` after its first checkpoints: exit 130,
+    one line naming the checkpoint and --resume; resuming gives the uninterrupted counts."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    trials = 6 * 4096
+    args = ["--codes", "hsiao-secded", "--ber", "1e-3,1e-2", "--trials", trials, "--chunk",
+            "4096", "--seed", "7", "--workers", "2", "-q"]  # fmt: skip
+    out = tmp_path / "s"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "sweep-ber", *map(str, args), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while _chunks_done(out) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the sweep made no progress"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--resume" in lines[0] and "checkpoint.json" in lines[0], err
+    assert 2 <= _chunks_done(out) < 4 * 6 and not (out / "results.json").exists()
+    r = _sweep_cli(*args, "--out", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    resumed = load_results(out)
+    # in this process, one worker, the default chunk size: the same counts all the same
+    whole = sweep_ber(["hsiao-secded"], "x8-ecc-dimm", [1e-3, 1e-2], trials=trials, seed=7)
+    assert counts(resumed) == counts(whole)
+    assert [p["rate"] for p in resumed.rows] == [p["rate"] for p in whole.rows]
+    assert resumed.spec["bers"] == [1e-3, 1e-2]
