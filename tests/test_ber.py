@@ -448,3 +448,23 @@ def test_an_interrupted_sweep_resumed_ends_with_the_uninterrupted_counts(tmp_pat
     assert counts(resumed) == counts(whole)
     assert [p["rate"] for p in resumed.rows] == [p["rate"] for p in whole.rows]
     assert resumed.spec["bers"] == [1e-3, 1e-2]
+
+
+def test_a_ber_point_is_a_campaign_job_over_ber_faults():
+    """The sweep's counts are those of an ordinary campaign over ber:P / ber-line:P (auto mode
+    samples them: they are not finite); an exhaustive campaign of them is refused."""
+    from eccsim.campaign import CampaignSpec, run_campaign
+
+    spec = CampaignSpec(codes=("hsiao-secded",), faults=("ber:0.01", "ber-line:1e-3"),
+                        trials=8192, chunk=4096, seed=4)  # fmt: skip
+    res = run_campaign(spec, None, workers=1, progress=False)
+    assert {j.mode for j in res.jobs} == {"monte-carlo"}
+    sweep = sweep_ber(["hsiao-secded"], bers=[1e-3, 1e-2], trials=8192, seed=4)
+    for fault, ber, level in (("ber:0.01", 1e-2, "word"), ("ber-line:0.001", 1e-3, "line")):
+        job = res.job("hsiao-secded", fault)
+        c = job.words if level == "word" else job.lines
+        for o in ("ce", "due", "sdc"):
+            assert counts(sweep)[("hsiao-secded", ber, level, o)] == (c[o], c.total)
+    with pytest.raises(EccsimError, match=r"ber:0\.01"):
+        run_campaign(CampaignSpec(codes=("hsiao-secded",), faults=("ber:0.01",), mode="exhaustive",
+                                  trials=4096, chunk=4096), None, workers=1)  # fmt: skip
