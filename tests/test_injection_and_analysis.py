@@ -330,7 +330,13 @@ def _run(code_name: str, module: str, name: str, trials: int = 3000):
     return inject(code_name, module, f, trials=trials, seed=17)
 
 
-@pytest.mark.parametrize("name", [*fault_names(), "bits:3", "burst:8", "bit+chip"])
+# names that need a parameter get one (ber:P has no default rate)
+_PARAM = {"ber": "ber:0.01", "ber-line": "ber-line:0.01"}
+
+
+@pytest.mark.parametrize(
+    "name", [*(_PARAM.get(n, n) for n in fault_names()), "bits:3", "burst:8", "bit+chip"]
+)
 def test_parity_byte_never_corrects_anything(name):
     res = _run("parity-byte", X8, name)
     assert res.words.total > 0
