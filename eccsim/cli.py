@@ -96,7 +96,10 @@ def cmd_faults(args) -> int:
 
     for name, text in fault_names().items():
         print(f"{name:<14} {text}")
-    print("combine faults with '+', e.g. chip+bit; parameters as name:N, e.g. bits:3, burst:8")
+    print(
+        "combine faults with '+', e.g. chip+bit; parameters as name:N, e.g. bits:3, burst:8, "
+        "ber:1e-4"
+    )
     return 0
 
 
@@ -146,6 +149,16 @@ def cmd_inject(args) -> int:
     res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed, data=data)
     print(format_injection(res, args.seed, time.perf_counter() - t0, args.confidence))
     return 0
+
+
+def _interrupted(command: str, out, exc: BaseException) -> int:
+    """One line on where the finished chunks are; exit status 128 + the signal (130 Ctrl-C,
+    143 SIGTERM)."""
+    ck = out / "checkpoint.json"
+    where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
+             if ck.exists() else "nothing was saved")  # fmt: skip
+    print(f"eccsim {command}: interrupted; {where}", file=sys.stderr)
+    return 128 + getattr(exc, "signum", 2)
 
 
 def _split(values):
@@ -207,11 +220,7 @@ def cmd_campaign(args) -> int:
         res = run_campaign(spec, out, resume=args.resume, force=args.force, workers=args.workers,
                            progress=False if args.quiet else None, finish=figures)  # fmt: skip
     except KeyboardInterrupt as exc:
-        ck = out / "checkpoint.json"
-        where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
-                 if ck.exists() else "nothing was saved")  # fmt: skip
-        print(f"eccsim campaign: interrupted; {where}", file=sys.stderr)
-        return 128 + getattr(exc, "signum", 2)
+        return _interrupted("campaign", out, exc)
     dt = time.perf_counter() - t0
     print(format_table(res))
     pats = sum(j.patterns for j in res.jobs)
@@ -246,11 +255,7 @@ def cmd_sweep(args) -> int:
                         progress=False if args.quiet else None,
                         finish=lambda res: figs.append(plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
     except KeyboardInterrupt as exc:
-        ck = out / "checkpoint.json"
-        where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
-                 if ck.exists() else "nothing was saved")  # fmt: skip
-        print(f"eccsim sweep-ber: interrupted; {where}", file=sys.stderr)
-        return 128 + getattr(exc, "signum", 2)
+        return _interrupted("sweep-ber", out, exc)
     print(format_sweep_table(res))
     print(f"results: {out / 'results.csv'}, {out / 'results.json'}; figure: {figs[0]}")
     return 0
