@@ -28,9 +28,8 @@ from .compile import CompiledCode, compile_code
 from .errors import FaultError, InputError, LimitError
 from .faults import FaultModel, FaultPatterns, RandomBits, get_fault
 from .module import ModuleGeometry, get_module
-from .outcomes import OUTCOME_LABELS, OutcomeCounts, worst
-from .stats import proportion_ci
-from .validate import require_choice, require_int, require_number
+from .outcomes import CountRecord, OutcomeCounts, worst
+from .validate import require_int
 
 BLOCK = 4096
 #: blocks per call of the fused k-bit kernel (bounds its seed and count arrays)
@@ -40,7 +39,7 @@ MAX_CASES = 10**10
 
 
 @dataclass
-class InjectionResult:
+class InjectionResult(CountRecord):
     """Outcome counts of one (code, module, fault) run.
 
     ``words`` counts every codeword a fault touched; ``lines`` counts each injected line once,
@@ -56,32 +55,9 @@ class InjectionResult:
     words: OutcomeCounts
     lines: OutcomeCounts
 
-    def __iadd__(self, other: InjectionResult) -> InjectionResult:
-        self.patterns += other.patterns
-        self.words += other.words
-        self.lines += other.lines
-        return self
-
-    def intervals(
-        self, level: str = "words", confidence: float = 0.95
-    ) -> dict[str, tuple[float, float]]:
-        """Per-outcome ``(low, high)`` bounds of the rate (count / total at ``level``, "words"
-        or "lines"), for each outcome label and ``"sdc"``.
-
-        Sampled runs: two-sided Clopper-Pearson intervals at ``confidence``
-        (:func:`eccsim.stats.proportion_ci`). Exhaustive runs count every case, so their rates
-        are exact: both bounds are the rate itself."""
-        level = require_choice("level", level, ("words", "lines"))
-        confidence = require_number("confidence", confidence, 0, 1, open_interval=True)
-        counts: OutcomeCounts = getattr(self, level)
-        labels = (*OUTCOME_LABELS, "sdc")
-        k = np.array([counts[lab] for lab in labels], dtype=np.float64)
-        n = counts.total
-        if self.exhaustive:
-            rate = k / n if n else np.full(k.shape, np.nan)
-            return {lab: (float(r), float(r)) for lab, r in zip(labels, rate, strict=True)}
-        low, high = proportion_ci(k, np.full(k.shape, float(n)), confidence)
-        return {lab: (float(lo), float(hi)) for lab, lo, hi in zip(labels, low, high, strict=True)}
+    @property
+    def exact(self) -> bool:
+        return self.exhaustive
 
 
 def fault_stream(fault: FaultModel) -> int:

@@ -137,3 +137,56 @@ class OutcomeCounts:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items())
         return f"OutcomeCounts({inner})"
+
+
+class CountRecord:
+    """What every record of a run's counts shares — an injection result, a campaign job, its
+    checkpointed progress: ``patterns`` injected, ``words`` (every touched codeword) and
+    ``lines`` (every injected line, by its worst codeword) as :class:`OutcomeCounts`. Records
+    add with ``+=``, write one JSON form, and give per-outcome confidence intervals.
+
+    Subclasses are dataclasses holding those three fields (plus their own); ``exact`` says
+    whether the counts are exhaustive (their rates have no sampling error)."""
+
+    patterns: int
+    words: OutcomeCounts
+    lines: OutcomeCounts
+
+    @property
+    def exact(self) -> bool:
+        return False
+
+    def __iadd__(self, other: CountRecord):
+        self.patterns += other.patterns
+        self.words += other.words
+        self.lines += other.lines
+        return self
+
+    def counts_json(self) -> dict:
+        """``{"patterns", "words", "lines"}`` in the JSON form of :meth:`OutcomeCounts.to_json`."""
+        return {"patterns": int(self.patterns), "words": self.words.to_json(),
+                "lines": self.lines.to_json()}  # fmt: skip
+
+    def intervals(
+        self, level: str = "words", confidence: float = 0.95, method: str = "clopper-pearson"
+    ) -> dict[str, tuple[float, float]]:
+        """Per-outcome ``(low, high)`` bounds of the rate (count / total at ``level``, "words"
+        or "lines"), for each outcome label and ``"sdc"``: two-sided intervals at
+        ``confidence`` (:func:`eccsim.stats.proportion_ci`) for sampled counts; for exact
+        counts both bounds are the rate itself."""
+        from .stats import proportion_ci
+        from .validate import require_choice, require_number
+
+        level = {"word": "words", "line": "lines"}.get(level, level)
+        level = require_choice("level", level, ("words", "lines"))
+        confidence = require_number("confidence", confidence, 0, 1, open_interval=True)
+        counts: OutcomeCounts = getattr(self, level)
+        labels = (*OUTCOME_LABELS, "sdc")
+        k = np.array([counts[lab] for lab in labels], dtype=np.float64)
+        n = counts.total
+        if self.exact:
+            rate = k / n if n else np.full(k.shape, np.nan)
+            return {lab: (float(r), float(r)) for lab, r in zip(labels, rate, strict=True)}
+        low, high = proportion_ci(k, np.full(k.shape, float(n)), confidence, method)
+        low, high = np.atleast_1d(low), np.atleast_1d(high)
+        return {lab: (float(lo), float(hi)) for lab, lo, hi in zip(labels, low, high, strict=True)}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EccsimError, ResultsError
-from .outcomes import N_OUTCOMES, OUTCOME_LABELS, OutcomeCounts
+from .outcomes import N_OUTCOMES, OUTCOME_LABELS, CountRecord, OutcomeCounts
 from .safeio import atomic_write_text, load_json
 from .validate import is_int
 
@@ -89,7 +89,7 @@ def parse_counts(d, where: str, error: type[EccsimError] = ResultsError) -> Outc
 
 
 @dataclass
-class JobResult:
+class JobResult(CountRecord):
     """Counts of one (code, fault, data) job of a campaign."""
 
     code: str
@@ -104,12 +104,15 @@ class JobResult:
     wall_s: float = 0.0
     stopped_early: bool = False
 
+    @property
+    def exact(self) -> bool:
+        return self.mode == "exhaustive"
+
     def to_dict(self) -> dict:
         return {
             "code": self.code, "module": self.module, "fault": self.fault, "data": self.data,
-            "mode": self.mode, "site_kind": self.site_kind, "patterns": self.patterns,
-            "words": self.words.to_json(), "lines": self.lines.to_json(), "wall_s": self.wall_s,
-            "stopped_early": self.stopped_early,
+            "mode": self.mode, "site_kind": self.site_kind, **self.counts_json(),
+            "wall_s": self.wall_s, "stopped_early": self.stopped_early,
         }  # fmt: skip
 
     @classmethod
@@ -146,20 +149,14 @@ def _is_real(v) -> bool:
 def tidy_rows(jobs: list[JobResult], confidence: float = 0.95, method: str = "clopper-pearson"):
     """One dict per (job, level, outcome) with count, rate and CI (exhaustive runs: exact,
     so the interval collapses to the rate)."""
-    from .stats import proportion_ci
-
     rows = []
     for j in jobs:
         for level, counts in (("word", j.words), ("line", j.lines)):
             total = counts.total
-            ks = np.array([counts[o] for o in OUTCOMES_WITH_SDC], dtype=np.float64)
-            if j.mode == "exhaustive":
-                lo = hi = ks / total if total else np.full(ks.shape, np.nan)
-            else:
-                lo, hi = proportion_ci(ks, np.full(ks.shape, total), confidence, method)
-            for o, k, a, b in zip(
-                OUTCOMES_WITH_SDC, ks, np.atleast_1d(lo), np.atleast_1d(hi), strict=True
-            ):
+            bounds = j.intervals(level, confidence, method)
+            for o in OUTCOMES_WITH_SDC:
+                k = counts[o]
+                a, b = bounds[o]
                 rows.append({
                     "code": j.code, "module": j.module, "fault": j.fault, "data": j.data,
                     "mode": j.mode, "level": level, "outcome": o, "count": int(k),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CampaignError, EccsimError
-from ..outcomes import OutcomeCounts
+from ..outcomes import CountRecord, OutcomeCounts
 from ..results import parse_counts
 from ..safeio import atomic_write_text, parse_json, read_text
 from ..validate import is_int
@@ -32,7 +32,7 @@ JOB_FIELDS = ("chunks_done", "finished", "patterns", "words", "lines", "wall_s",
 
 
 @dataclass
-class JobState:
+class JobState(CountRecord):
     """Progress of one job: chunks reduced so far and their summed counts."""
 
     chunks_done: int = 0
@@ -45,8 +45,7 @@ class JobState:
 
     def to_json(self) -> dict:
         return {"chunks_done": self.chunks_done, "finished": self.finished,
-                "patterns": self.patterns, "words": self.words.to_json(),
-                "lines": self.lines.to_json(), "wall_s": self.wall_s,
+                **self.counts_json(), "wall_s": self.wall_s,
                 "stopped_early": self.stopped_early}  # fmt: skip
 
 

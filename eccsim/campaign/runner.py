@@ -490,9 +490,7 @@ def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar, level="
     """Add one chunk's counts; True when the stop rule says the job is done (judged on the
     counts of ``level``: the fault model's own level, words unless it says lines)."""
     st.chunks_done += 1
-    st.patterns += r.patterns
-    st.words += r.words
-    st.lines += r.lines
+    st += r
     if bar is not None:
         bar.update(r.patterns)
     if (
