@@ -101,8 +101,7 @@ def check_allocation(what: str, nbytes: int, limit: int = MAX_WORKING_BYTES) -> 
     """Refuse a request that would allocate more than ``limit`` bytes, before allocating."""
     if nbytes > limit:
         raise LimitError(
-            f"{what} would need {nbytes / 2**30:.1f} GiB; the limit here is "
-            f"{limit / 2**30:.1f} GiB"
+            f"{what} would need {nbytes / 2**30:.1f} GiB; the limit here is {limit / 2**30:.1f} GiB"
         )
 
 
