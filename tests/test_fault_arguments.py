@@ -133,8 +133,9 @@ def test_interval_arguments_are_checked():
     res = inject(HSIAO, "x8-ecc-dimm", "bit", trials=100)
     with refused(InputError, "confidence=1.5"):
         res.intervals(confidence=1.5)
-    with refused(InputError, "level='word'", "did you mean words"):
-        res.intervals("word")
+    with refused(InputError, "level='wordz'", "did you mean words"):
+        res.intervals("wordz")
+    assert res.intervals("word") == res.intervals("words")  # the tidy rows' level names work too
 
 
 # ----- modules ------------------------------------------------------------------------------------
