@@ -319,6 +319,7 @@ def test_the_default_campaign_runs_and_writes_everything(tmp_path):
             assert j["mode"] == "exhaustive"
 
 
+@pytest.mark.slow  # a fresh process compiles every kernel: ~10 s
 def test_bench_prints_every_operation_with_its_ratio_to_memcpy():
     proc = subprocess.run(
         [sys.executable, "-m", "eccsim.cli", "bench", "--mib", "1", "--trials", "8192",
