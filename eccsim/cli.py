@@ -151,12 +151,17 @@ def cmd_inject(args) -> int:
     return 0
 
 
-def _interrupted(command: str, out, exc: BaseException) -> int:
-    """One line on where the finished chunks are; exit status 128 + the signal (130 Ctrl-C,
-    143 SIGTERM)."""
+def _interrupted(command: str, out, exc: BaseException, saved: bool = False) -> int:
+    """One line on what was kept — every result (``saved``: only figures were being drawn) or
+    the finished chunks; exit status 128 + the signal (130 Ctrl-C, 143 SIGTERM)."""
     ck = out / "checkpoint.json"
-    where = (f"finished chunks are saved in {ck} — rerun with --resume to continue"
-             if ck.exists() else "nothing was saved")  # fmt: skip
+    if saved:
+        where = (f"the results were saved ({out / 'results.csv'}, {out / 'results.json'}); "
+                 f"draw missing figures with eccsim plot {out} -o FIGURE")  # fmt: skip
+    elif ck.exists():
+        where = f"finished chunks are saved in {ck} — rerun with --resume to continue"
+    else:
+        where = "nothing was saved"
     print(f"eccsim {command}: interrupted; {where}", file=sys.stderr)
     return 128 + getattr(exc, "signum", 2)
 
@@ -209,9 +214,10 @@ def cmd_campaign(args) -> int:
             d["stop"] = StopRule(**d["stop"])
         spec = CampaignSpec.from_dict(d, where="options")
     t0 = time.perf_counter()
-    figs = []
+    figs, saved = [], []
 
-    def figures(res):  # drawn while the run still holds the folder's lock
+    def figures(res):  # drawn while the run still holds the folder's lock, after the results
+        saved.append(True)
         figs.append(plot_outcomes(res, out / "outcomes.png"))
         if any(j.site_kind for j in res.jobs):
             figs.append(plot_sites(res, out / "chips.png"))
@@ -220,7 +226,7 @@ def cmd_campaign(args) -> int:
         res = run_campaign(spec, out, resume=args.resume, force=args.force, workers=args.workers,
                            progress=False if args.quiet else None, finish=figures)  # fmt: skip
     except KeyboardInterrupt as exc:
-        return _interrupted("campaign", out, exc)
+        return _interrupted("campaign", out, exc, bool(saved))
     dt = time.perf_counter() - t0
     print(format_table(res))
     pats = sum(j.patterns for j in res.jobs)
@@ -247,15 +253,16 @@ def cmd_sweep(args) -> int:
     stop = None
     if args.stop_events is not None or args.stop_rel_ci is not None:
         stop = StopRule("sdc", args.stop_events or 0, args.stop_rel_ci)
-    figs = []
+    figs, saved = [], []
     kw = {"chunk": args.chunk} if args.chunk is not None else {}
     try:
         res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed, out_dir=out,
                         workers=args.workers, resume=args.resume, force=args.force, stop=stop,
                         progress=False if args.quiet else None,
-                        finish=lambda res: figs.append(plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
+                        finish=lambda res: saved.append(True) or figs.append(
+                            plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
     except KeyboardInterrupt as exc:
-        return _interrupted("sweep-ber", out, exc)
+        return _interrupted("sweep-ber", out, exc, bool(saved))
     print(format_sweep_table(res))
     print(f"results: {out / 'results.csv'}, {out / 'results.json'}; figure: {figs[0]}")
     return 0
