@@ -27,8 +27,7 @@ from .injection import InjectionResult, inject
 from .memory import Memory
 from .outcomes import Outcome, OutcomeCounts
 from .status import STATUS_CLEAN, STATUS_DUE, STATUS_UNCORRECTABLE, Status
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "STATUS_CLEAN",

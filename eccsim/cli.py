@@ -298,7 +298,7 @@ def cmd_bench(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="eccsim", description="ECC memory simulator and test bench")
-    from . import __version__
+    from .version import __version__
 
     p.add_argument("--version", action="version", version=f"eccsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -171,7 +171,7 @@ def environment() -> dict:
     """Versions and machine, recorded with every result."""
     import numba
 
-    from . import __version__
+    from .version import __version__
 
     return {
         "eccsim": __version__, "numpy": np.__version__, "numba": numba.__version__,
