@@ -144,7 +144,7 @@ def cmd_inject(args) -> int:
     from .module import get_module
     from .report import format_injection
 
-    data = load_data(args.data, get_module(args.module)) if args.data else None
+    data = load_data(args.data, get_module(args.module)) if args.data is not None else None
     t0 = time.perf_counter()
     res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed, data=data)
     print(format_injection(res, args.seed, time.perf_counter() - t0, args.confidence))
@@ -180,7 +180,12 @@ def cmd_campaign(args) -> int:
     from .safeio import check_output_path
 
     out = check_output_path(args.out, what="--out", error=CampaignError)  # before any work
-    if args.spec:
+    if args.spec is not None:
+        if not args.spec.strip():
+            raise CampaignError(
+                "spec: an empty path is not a spec file; name a .toml file, or give none for "
+                "the default campaign"
+            )
         spec = CampaignSpec.from_toml(args.spec)
     else:
         spec = CampaignSpec()

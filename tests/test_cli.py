@@ -255,6 +255,8 @@ BAD = [
     (["plot", "{work}/camp", "-o", "{work}/fig.png", "--kind", "ber"], "sweep-ber"),
     (["plot", "{work}/sweep", "-o", "{work}/fig.png", "--kind", "sites"], "campaign results"),
     (["plot", "{work}/camp", "-o", ""], "empty path"),
+    (["campaign", "", "--out", "{work}/never"], "empty path"),
+    (["inject", "hsiao-secded", "bit", "--trials", "100", "--data", ""], "data=''"),
     (["plot", "{work}/camp", "-o", "{work}/camp"], "is a folder"),
     (["bench", "--mib", "1000000"], "mib=1000000"),
     (["bench", "--trials", str(10**12)], "trials="),

@@ -137,3 +137,21 @@ def test_the_import_graph_has_no_cycle():
     for m in sorted(GRAPH):
         if m not in state:
             visit(m)
+
+
+def test_the_package_exports_exactly_its_public_names():
+    """``__all__`` lists every lazily loaded name, and each resolves to a real object."""
+    assert set(eccsim.__all__) == set(eccsim._EXPORTS) | {"__version__"}
+    for name in eccsim.__all__:
+        assert getattr(eccsim, name) is not None
+
+
+def test_the_command_line_starts_without_numba():
+    """`eccsim` imports numba only inside a command, so a Ctrl-C while it loads is caught by
+    the CLI (one line, exit 130) instead of a traceback from the import."""
+    import subprocess
+    import sys
+
+    code = "import sys, eccsim.cli; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
