@@ -23,8 +23,9 @@ from . import dispatch
 from .bits import data_words
 from .codes import LinearCode, get_code
 from .compile import compile_code
-from .errors import FaultError
+from .errors import FaultError, InputError, LimitError
 from .faults import FaultModel, FaultPatterns, get_fault
+from .faults.base import MAX_ENUMERATION
 from .injection import BLOCK, InjectionResult, tally
 from .module import ModuleGeometry, get_module
 from .outcomes import (
@@ -115,10 +116,20 @@ def exact_kbit(code: LinearCode | str, max_bits: int) -> list[KBitRow]:
 
 def enumerate_kbit(code: LinearCode | str, k: int, seed: int = 0) -> OutcomeCounts:
     """Outcome counts from flipping every k-subset of a random codeword's bits and running the
-    real decoder (``_kernels._enumerate_k_bits``); the cross-check of :func:`exact_kbit`."""
+    real decoder (``_kernels._enumerate_k_bits``); the cross-check of :func:`exact_kbit`.
+
+    At most :data:`~eccsim.faults.base.MAX_ENUMERATION` patterns (the fault models' exhaustive
+    limit); :func:`exact_kbit` counts any k in syndrome space instead."""
     c = get_code(code)
     k = require_int("k", k, 0, c.n, hint=" (a number of bits within the codeword)")
     seed = require_int("seed", seed, 0)
+    total = math.comb(c.n, k)
+    if total > MAX_ENUMERATION:
+        raise LimitError(
+            f"k={k}: C({c.n}, {k}) = {total:,} patterns; enumeration allows at most "
+            f"{MAX_ENUMERATION:,}; exact_kbit(code, {k}) counts every k-bit error in syndrome "
+            "space (any k)"
+        )
     cc = compile_code(c)
     rng = np.random.default_rng(seed)
     W = data_words(c.k)
@@ -140,11 +151,31 @@ def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray
     it corrects exactly when its correction pattern equals the error. Stuck-at patterns are
     refused: their errors depend on the stored data. The kernels' decode-and-compare path is
     cross-checked against this in the tests."""
+    if not isinstance(pats, FaultPatterns):
+        raise InputError(
+            f"pats must be FaultPatterns (from a fault model's sample or enumerate_range), "
+            f"not {type(pats).__name__}"
+        )
     if pats.has_stuck:
         raise FaultError("classify_patterns needs flip patterns; stuck-at errors depend on data")
     cc = compile_code(get_code(code))
     table = cc.require_table()
-    ed, ec = pats.flip_data, pats.flip_check.astype(np.uint64)
+    ed, ec = pats.flip_data, pats.flip_check
+    if ed.ndim != 3 or ed.shape[-1] != cc.words or ec.shape != ed.shape[:2]:
+        raise InputError(
+            f"fault patterns of shapes {ed.shape} and {ec.shape} do not fit code {cc.code.name!r} "
+            f"(flip_data (m, S, {cc.words}), flip_check (m, S))"
+        )
+    if ed.dtype != np.uint64 or ec.dtype.kind not in "iu":
+        raise InputError(f"fault patterns must be uint64 bit masks, not {ed.dtype}/{ec.dtype}")
+    ec = ec.astype(np.uint64)
+    if (cc.k % 64 and (ed[..., -1] >> np.uint64(cc.k % 64)).any()) or (
+        cc.r < 64 and (ec >> np.uint64(cc.r)).any()
+    ):
+        raise InputError(
+            f"fault patterns flip bits beyond code {cc.code.name!r}'s {cc.k} data and {cc.r} "
+            "check bits (patterns built for another module or code?)"
+        )
     syn = np.zeros(ec.shape, dtype=np.uint64)
     for j in range(cc.r):
         ones = np.bitwise_count(ed & cc.masks[j]).sum(axis=-1, dtype=np.uint64)

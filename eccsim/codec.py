@@ -22,6 +22,13 @@ def _code(code) -> CompiledCode:
     return compile_code(get_code(code))
 
 
+def _flag(name: str, value) -> bool:
+    """``value`` if it is True or False; ``parallel="yes"`` or ``parallel=1`` is refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name}={value!r} must be True or False")
+    return bool(value)
+
+
 def _data_2d(cc: CompiledCode, data, name: str = "data", validate_bits: bool = True) -> np.ndarray:
     """Validate ``data`` and return a 2-D (N, W) view without copying."""
     if not isinstance(data, np.ndarray):
@@ -98,6 +105,7 @@ def encode(
     numba's thread count), ``_encode8w2`` (64 < k <= 128, r <= 8), ``_encode_w1`` (other
     k <= 64) or ``_encode``. Returns ``out``
     (allocated with ``code.check_dtype`` when not given)."""
+    parallel = _flag("parallel", parallel)
     cc = _code(code)
     d = _data_2d(cc, data)
     if out is None:
@@ -140,6 +148,7 @@ def decode(
 ) -> Decoded:
     """Decode codewords out of place; inputs are not modified. Wraps ``_kernels._decode8``
     (``_decode8_par`` with ``parallel=True``) for k <= 64, r <= 8, else ``_kernels._decode``."""
+    parallel = _flag("parallel", parallel)
     cc = _code(code)
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])
@@ -177,6 +186,7 @@ def scrub(
     Words with a correctable syndrome are fixed; uncorrectable ones are left as they are and
     counted. Wraps ``_kernels._scrub8`` (``_scrub8_par`` with ``parallel=True``) for k <= 64,
     r <= 8, else ``_kernels._scrub``."""
+    parallel = _flag("parallel", parallel)
     cc = _code(code)
     d = _data_2d(cc, data)
     c = _check_1d(cc, check, d.shape[0])

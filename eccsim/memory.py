@@ -12,6 +12,7 @@ a codeword of the line drawn uniformly from all of them; to target one, fix it i
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -23,7 +24,15 @@ from .errors import InputError
 from .faults import FaultModel, FaultPatterns, get_fault
 from .injection import validate_line_data
 from .module import ModuleGeometry, get_module
-from .validate import require_int
+from .validate import MAX_WORKING_BYTES, check_allocation, require_int
+
+
+def available_bytes() -> int | None:
+    """Physical memory free now (bytes), or None where the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
+        return None
 
 
 class LineRead(NamedTuple):
@@ -35,7 +44,12 @@ class LineRead(NamedTuple):
 
 
 class Memory:
-    """``lines`` lines of ``module``, protected by ``code`` (whose (n, k) must fit the module)."""
+    """``lines`` lines of ``module``, protected by ``code`` (whose (n, k) must fit the module).
+
+    The store (data words and check bits of every codeword) is sized before it is allocated:
+    more than :data:`~eccsim.validate.MAX_WORKING_BYTES` or than the memory free now is
+    refused with :class:`~eccsim.errors.LimitError`, as are the stuck-at masks (about twice the
+    store again) when the first stuck-at fault would need more than is free."""
 
     def __init__(
         self, code: LinearCode | str, module: ModuleGeometry | str, lines: int, *, seed: int = 0
@@ -46,12 +60,30 @@ class Memory:
         self.lines = require_int("lines", lines, 1, hint=" (a positive integer)")
         seed = require_int("seed", seed, 0)
         S, W = self.module.slots, data_words(self.code.k)
+        # sizes first: the stored words and check bits must fit the working-set limit and the
+        # memory free now, before anything is allocated
+        per_line = S * (8 * W + self.code.check_dtype.itemsize)
+        limit = self._limit()
+        check_allocation(
+            f"lines={self.lines:,} of {self.module.name} ({per_line} bytes a line; at most "
+            f"{limit // per_line:,} lines fit)",
+            self.lines * per_line,
+            limit=limit,
+        )
         self.data = np.zeros((self.lines, S, W), dtype=np.uint64)
         self.check = np.zeros((self.lines, S), dtype=self.code.check_dtype)  # encode(0) = 0
         self._stuck = None  # (stuck0_data, stuck0_check, stuck1_data, stuck1_check), lazily
         self._rng = np.random.default_rng(seed)  # successive random faults are independent
 
     # ----- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _limit() -> int:
+        avail = available_bytes()
+        return MAX_WORKING_BYTES if not avail else min(MAX_WORKING_BYTES, avail)
+
+    def _check_size(self, what: str, nbytes: int) -> None:
+        check_allocation(what, nbytes, limit=self._limit())
+
     def _rows(self, lines) -> np.ndarray:
         try:
             idx = np.atleast_1d(
@@ -113,6 +145,9 @@ class Memory:
         np.bitwise_xor.at(self.check, idx, pats.flip_check.astype(self.check.dtype))
         if pats.has_stuck:
             if self._stuck is None:
+                self._check_size(
+                    "the stuck-at masks of the memory", 2 * (self.data.nbytes + self.check.size * 8)
+                )
                 self._stuck = [np.zeros_like(self.data), np.zeros(self.check.shape, np.uint64),
                                np.zeros_like(self.data), np.zeros(self.check.shape, np.uint64)]  # fmt: skip
             new = (pats.stuck0_data, pats.stuck0_check, pats.stuck1_data, pats.stuck1_check)

@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
+
+from .errors import InputError
 
 NO_ERROR = 0
 CE = 1
@@ -57,11 +60,35 @@ class OutcomeCounts:
     counts: np.ndarray = field(default_factory=lambda: np.zeros(N_OUTCOMES, dtype=np.int64))
     by_site: dict[int, np.ndarray] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Counts given by a caller are checked: five non-negative whole numbers (lists become
+        int64 arrays), and ``by_site`` a dict of site number -> five such counts. The internal
+        paths that build counts from tallies (:meth:`from_outcomes`, ``+``) skip this."""
+        self.counts = _count_row(self.counts, "counts")
+        if not isinstance(self.by_site, dict):
+            raise InputError(
+                f"by_site must be a dict of site number -> counts, not {type(self.by_site).__name__}"
+            )
+        sites = {}
+        for k, v in self.by_site.items():
+            if not _is_whole(k):
+                raise InputError(f"by_site key {k!r} must be a site number (a whole number)")
+            sites[int(k)] = _count_row(v, f"by_site[{k}]")
+        self.by_site = sites
+
+    @classmethod
+    def _trusted(cls, counts: np.ndarray, by_site: dict[int, np.ndarray]) -> OutcomeCounts:
+        """Counts already known to be int64 ``(5,)`` rows >= 0 (tallies, sums): no checks."""
+        out = object.__new__(cls)
+        out.counts = counts
+        out.by_site = by_site
+        return out
+
     @classmethod
     def from_outcomes(cls, outcomes: np.ndarray, sites: np.ndarray | None = None) -> OutcomeCounts:
         """Tally an int8 array of outcome codes (and, optionally, a same-shape site array)."""
         o = np.asarray(outcomes).ravel().astype(np.int64)
-        c = cls(np.bincount(o, minlength=N_OUTCOMES).astype(np.int64))
+        c = cls._trusted(np.bincount(o, minlength=N_OUTCOMES).astype(np.int64), {})
         if sites is not None:
             s = np.asarray(sites).ravel().astype(np.int64)
             if s.size:
@@ -90,7 +117,11 @@ class OutcomeCounts:
         return int(self.counts[key])
 
     def __add__(self, other: OutcomeCounts) -> OutcomeCounts:
-        out = OutcomeCounts(self.counts.copy(), {k: v.copy() for k, v in self.by_site.items()})
+        if not isinstance(other, OutcomeCounts):
+            return NotImplemented
+        out = OutcomeCounts._trusted(
+            self.counts.copy(), {k: v.copy() for k, v in self.by_site.items()}
+        )
         out += other
         return out
 
@@ -118,10 +149,22 @@ class OutcomeCounts:
 
     @classmethod
     def from_json(cls, d: dict) -> OutcomeCounts:
-        return cls(
-            np.array(d["counts"], dtype=np.int64),
-            {int(k): np.array(v, dtype=np.int64) for k, v in d.get("by_site", {}).items()},
-        )
+        """Counts from :meth:`to_json`'s form, checked like any given counts (site keys are
+        the JSON strings of site numbers)."""
+        if not isinstance(d, dict) or "counts" not in d:
+            raise InputError("OutcomeCounts JSON must be an object with 'counts' (and 'by_site')")
+        by = d.get("by_site", {})
+        if not isinstance(by, dict):
+            raise InputError("OutcomeCounts JSON: by_site must be an object of site -> counts")
+        sites = {}
+        for k, v in by.items():
+            try:
+                sites[int(k)] = v
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"OutcomeCounts JSON: by_site key {k!r} is not a site number"
+                ) from None
+        return cls(d["counts"], sites)
 
     def as_dict(self) -> dict[str, int]:
         """``{"no_error": .., "ce": .., "due": .., "sdc_undetected": .., "sdc_miscorrected": ..}``"""
@@ -137,6 +180,48 @@ class OutcomeCounts:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items())
         return f"OutcomeCounts({inner})"
+
+
+def _is_whole(x) -> bool:
+    """A whole number: an int, or a finite float with no fraction; never a bool."""
+    if isinstance(x, bool | np.bool_):
+        return False
+    if isinstance(x, numbers.Integral | np.integer):
+        return True
+    return isinstance(x, numbers.Real | np.floating) and np.isfinite(x) and float(x).is_integer()
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _count_row(value, what: str) -> np.ndarray:
+    """``value`` as an int64 ``(5,)`` array of non-negative counts, or :class:`InputError`."""
+    want = f"{what} must be {N_OUTCOMES} non-negative whole counts ({', '.join(OUTCOME_LABELS)})"
+    if type(value) is np.ndarray and value.dtype == np.int64 and value.shape == (N_OUTCOMES,):
+        a = value  # the common case: already the stored form, kept without a copy
+    else:
+        if isinstance(value, list | tuple):
+            bad = next((x for x in value if not _is_whole(x)), None)
+            if bad is not None or any(isinstance(x, list | tuple) for x in value):
+                raise InputError(f"{want}; got {value!r:.80}")
+        elif not isinstance(value, np.ndarray):
+            raise InputError(f"{want}, not {type(value).__name__}")
+        try:
+            a = np.asarray(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{want}; got {value!r:.80}") from None
+        if a.shape != (N_OUTCOMES,):
+            raise InputError(f"{want}; got shape {a.shape}")
+        if a.dtype.kind not in "iuf":
+            raise InputError(f"{want}; got dtype {a.dtype}")
+        if a.dtype.kind == "f" and not (np.isfinite(a).all() and (a == np.round(a)).all()):
+            raise InputError(f"{want}; got {a.tolist()}")
+        if a.size and (a > _INT64_MAX).any():
+            raise InputError(f"{what}: counts must fit in int64; got {a.tolist()}")
+        a = a.astype(np.int64)
+    if (a < 0).any():
+        raise InputError(f"{want}; got {a.tolist()} (negative)")
+    return a
 
 
 class CountRecord:

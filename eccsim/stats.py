@@ -9,21 +9,54 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InputError
+from .validate import require_choice, require_number
+
 METHODS = ("clopper-pearson", "wilson")
+
+
+def _counts(name: str, value, allowed: str) -> np.ndarray:
+    """``value`` (a number or array of them) as float64 whole counts >= 0, or InputError."""
+    if isinstance(value, str | bytes):
+        raise InputError(f"{name}={value!r} must be a count (a whole number >= 0) or an array")
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a count (a whole number >= 0) or an array") from None
+    if a.dtype.kind not in "iuf":
+        raise InputError(
+            f"{name} must hold counts (whole numbers >= 0), got dtype {a.dtype}"
+            + (" (booleans are not counts)" if a.dtype.kind == "b" else "")
+        )
+    a = a.astype(np.float64)
+    bad = ~np.isfinite(a) | (a < 0) | (a != np.floor(a))
+    if bad.any():
+        x = float(a[bad].flat[0])
+        raise InputError(f"{name}={x:g} must be {allowed}")
+    return a
 
 
 def proportion_ci(k, n, confidence: float = 0.95, method: str = "clopper-pearson"):
     """``(low, high)`` arrays: a two-sided ``confidence`` interval for the rate k/n.
 
-    Where ``n == 0`` both bounds are NaN."""
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is unknown; choose one of {', '.join(METHODS)}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence!r} must lie strictly between 0 and 1")
-    k = np.asarray(k, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    if np.any(k < 0) or np.any(k > n):
-        raise ValueError("event counts k must satisfy 0 <= k <= n")
+    Where ``n == 0`` both bounds are NaN. ``k`` and ``n`` are whole counts >= 0 with
+    ``k <= n`` (broadcast together); anything else raises :class:`~eccsim.errors.InputError`."""
+    method = require_choice("method", method, METHODS)
+    confidence = require_number("confidence", confidence, 0, 1, open_interval=True)
+    k = _counts("k", k, "a whole number of events, 0 <= k <= n")
+    n = _counts("n", n, "a whole number of trials >= 0")
+    try:
+        over = k > n
+    except ValueError:
+        raise InputError(
+            f"k of shape {k.shape} and n of shape {n.shape} do not broadcast"
+        ) from None
+    if over.any():
+        i = np.flatnonzero(over)[0]
+        kk, nn = np.broadcast_arrays(k, n)
+        raise InputError(
+            f"k={int(kk.flat[i])} events exceed n={int(nn.flat[i])} trials; need 0 <= k <= n"
+        )
     alpha = 1.0 - confidence
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "wilson":
@@ -49,6 +82,7 @@ def proportion_ci(k, n, confidence: float = 0.95, method: str = "clopper-pearson
 
 def relative_half_width(k, n, confidence: float = 0.95) -> float:
     """Half the CI width divided by the rate (inf when no events): a stop-rule precision."""
+    confidence = require_number("confidence", confidence, 0, 1, open_interval=True)
     if k == 0 or n == 0:
         return float("inf")
     low, high = proportion_ci(k, n, confidence)

@@ -190,14 +190,17 @@ class LinearCode:
         self.summary = summary
         self.decoder = decoder
         self.n, self.k, self.r = n, k, r
+        if correctable is not None and decoder != "patterns":
+            raise CodeError(
+                f"correctable={_short(correctable)} is not used by decoder={decoder!r}; "
+                'correctable needs decoder="patterns"'
+            )
         if check_positions is not None and correctable is not None:
             correctable = self._from_layout(correctable)
         if decoder == "sec":
             self._check_sec()
             patterns: tuple[tuple[int, ...], ...] = tuple((b,) for b in range(n))
         elif decoder == "detect":
-            if correctable:
-                raise CodeError('correctable patterns need decoder="patterns"')
             patterns = ()
         else:
             if not isinstance(correctable, list | tuple) or not correctable:

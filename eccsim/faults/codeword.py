@@ -69,7 +69,15 @@ class BitFlips(_SlotModel):
                 raise FaultError(
                     f"bits={bits!r}: position {b!r} is not a whole number (codeword bit positions)"
                 )
-        self.bits = tuple(sorted({int(b) for b in items}))
+        seen: set[int] = set()
+        for b in map(int, items):
+            if b in seen:
+                raise FaultError(
+                    f"bits={bits!r}: position {b} is repeated; flipping a bit twice leaves it "
+                    "unchanged (list each position once)"
+                )
+            seen.add(b)
+        self.bits = tuple(sorted(seen))
         if not self.bits:
             raise FaultError("bits: give at least one bit position")
         self.name = "flip[" + ",".join(map(str, self.bits)) + "]"
