@@ -205,6 +205,21 @@ def check_output_path(
     if path is None or str(path).strip() == "":
         raise error(f"{what}: an empty path is not usable; name a {'folder' if folder else 'file'}")
     p = Path(path)
+    if "\0" in str(p):
+        raise error(f"{what} {str(p)!r} is not usable: a path cannot hold a NUL character")
+    try:
+        return _check_output_path(p, what, folder, error)
+    except (OSError, ValueError) as exc:  # a name too long, a folder we may not look into, NUL
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise error(
+            f"{what} {str(p)!r} is not usable as a {'folder' if folder else 'file'} ({why}); "
+            "choose another path"
+        ) from None
+
+
+def _check_output_path(p: Path, what: str, folder: bool, error: type[EccsimError]) -> Path:
+    if p.is_symlink() and not p.exists():
+        raise error(f"{what} {str(p)!r} is a symbolic link to nothing; remove it or name another")
     if folder and p.exists() and not p.is_dir():
         raise error(f"{what} {str(p)!r} exists and is not a folder")
     if not folder and p.is_dir():
@@ -285,7 +300,16 @@ class FolderLock:
     def acquire(self) -> FolderLock:
         import fcntl
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            if isinstance(exc, FileExistsError):  # a file, or a symlink to nothing
+                why = "a file (or a broken link) of that name is in the way"
+            raise self.error(
+                f"cannot create the results folder {str(self.folder)!r} ({why}); "
+                "choose another folder"
+            ) from None
         path = self.folder / LOCK_NAME
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
@@ -305,8 +329,12 @@ class FolderLock:
                 f"results folder {str(self.folder)!r} is in use by another eccsim run "
                 f"(pid {holder}); wait for it to finish or choose another folder"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise self.error(f"cannot write lock file {str(path)!r} ({exc.strerror})") from None
         self._fd = fd
         return self
 

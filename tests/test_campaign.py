@@ -366,6 +366,42 @@ class TestExistingResults:
         assert not (out / "outcomes.png").exists()  # a stale figure would not match the results
         assert (out / "notes.txt").read_text() == "mine"
 
+    def test_a_sweep_on_a_campaigns_folder_names_it_and_does_not_suggest_resume(self, tmp_path):
+        from eccsim.ber import sweep_ber
+
+        out = tmp_path / "res"
+        run(self.SPEC, out)
+        before = snapshot(out)
+        with pytest.raises(CampaignError) as info:
+            sweep_ber(["hsiao-secded"], bers=[1e-3], trials=100, out_dir=out)
+        msg = str(info.value)
+        assert "\n" not in msg and "a campaign's results" in msg, msg
+        assert "--resume" not in msg and "--force" in msg, msg
+        assert snapshot(out) == before
+        # and a campaign on a sweep's folder, the same way round
+        sweep = tmp_path / "sweep"
+        sweep_ber(["hsiao-secded"], bers=[1e-3], trials=100, out_dir=sweep)
+        with pytest.raises(CampaignError) as info:
+            run(self.SPEC, sweep)
+        msg = str(info.value)
+        assert "a BER sweep's results" in msg and "--resume" not in msg, msg
+
+    def test_resume_is_suggested_only_for_a_checkpoint_of_the_same_spec(self, tmp_path):
+        from eccsim.ber import sweep_ber
+
+        out = tmp_path / "sweep"
+        sweep_ber(["hsiao-secded"], bers=[1e-3], trials=100, out_dir=out)
+        with pytest.raises(CampaignError) as same:
+            sweep_ber(["hsiao-secded"], bers=[1e-3], trials=100, out_dir=out)
+        assert "a BER sweep's results" in str(same.value) and "--resume" in str(same.value)
+        sweep_ber(["hsiao-secded"], bers=[1e-3], trials=100, out_dir=out, resume=True)  # it works
+        with pytest.raises(CampaignError) as other:
+            sweep_ber(["hsiao-secded"], bers=[1e-3], trials=200, out_dir=out)
+        msg = str(other.value)
+        assert "--resume" not in msg and "differs in: trials" in msg, msg
+        with pytest.raises(CampaignError, match="differs in: trials"):  # resume could not work
+            sweep_ber(["hsiao-secded"], bers=[1e-3], trials=200, out_dir=out, resume=True)
+
     def test_resume_and_force_together_are_refused(self, tmp_path):
         with pytest.raises(CampaignError, match="exclude"):
             run(self.SPEC, tmp_path, resume=True, force=True)
@@ -609,11 +645,14 @@ class TestDataFiles:
             run_campaign(self._spec(lines), out, resume=True, workers=1, progress=False)
 
     def test_resume_refuses_a_checkpoint_of_another_format(self, tmp_path):
+        from eccsim.campaign.checkpoint import _checksum
+
         out = tmp_path / "r"
         spec = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",), trials=4096, chunk=4096)
         run_campaign(spec, out, workers=1, progress=False)
         ck = json.loads((out / "checkpoint.json").read_text())
         ck["format"] = "eccsim-checkpoint/1"
+        ck["checksum"] = _checksum({k: v for k, v in ck.items() if k != "checksum"})  # sound
         (out / "checkpoint.json").write_text(json.dumps(ck))
         with pytest.raises(CampaignError, match="another eccsim version"):
             run_campaign(spec, out, resume=True, workers=1, progress=False)
@@ -649,6 +688,47 @@ def test_a_boolean_stop_number_is_refused(tmp_path, line, name):
 def test_booleans_are_not_numbers_in_a_spec(name):
     with pytest.raises(CampaignError, match=name):
         CampaignSpec(**{name: True}).validate()
+
+
+@pytest.mark.parametrize(
+    "setting, fragment",
+    [
+        ({"trials": True}, "trials=True"),
+        ({"trials": 0}, "trials=0"),
+        ({"seed": -1}, "seed=-1"),
+        ({"confidence": 1.0}, "confidence=1.0"),
+        ({"confidence": 0}, "confidence=0"),
+        ({"chunk": 5000}, "multiple of 4096"),
+        ({"exhaustive_limit": -1}, "exhaustive_limit=-1"),
+        ({"mode": "fast"}, "mode='fast'"),
+        ({"codes": "hsiao-secded"}, "codes"),
+        ({"faults": ()}, "faults"),
+        ({"module": 8}, "module=8"),
+        ({"stop": {"min_events": 1}}, "StopRule"),
+    ],
+)
+def test_a_spec_with_a_bad_value_cannot_be_built(setting, fragment):
+    with pytest.raises(CampaignError) as info:
+        CampaignSpec(**setting)  # no validate(): the object never exists
+    assert fragment in str(info.value)
+    with pytest.raises(CampaignError, match=re.escape(fragment)):
+        replace(CampaignSpec(), **setting)
+
+
+@pytest.mark.parametrize(
+    "setting, fragment",
+    [({"min_events": True}, "stop.min_events=True"), ({"min_events": -1}, "stop.min_events=-1"),
+     ({"rel_ci": 1.0}, "stop.rel_ci=1.0"), ({"outcome": "sdcc"}, "stop.outcome='sdcc'")],
+)  # fmt: skip
+def test_a_stop_rule_with_a_bad_value_cannot_be_built(setting, fragment):
+    with pytest.raises(CampaignError, match=re.escape(fragment)):
+        StopRule(**setting)
+
+
+def test_a_spec_given_lists_holds_tuples_and_equals_the_tuple_spec():
+    spec = CampaignSpec(codes=["hsiao-secded"], faults=["bit"], data=["random"])
+    assert spec == CampaignSpec(codes=("hsiao-secded",), faults=("bit",), data=("random",))
+    assert hash(spec) == hash(CampaignSpec(codes=("hsiao-secded",), faults=("bit",)))
 
 
 def test_a_trillion_trials_allocate_nothing_up_front():

@@ -6,12 +6,18 @@ never silently wrong totals), and the previous good checkpoint keeps the progres
 * a hand-edited ``chunks_done`` with the counts kept, or counts moved between outcomes, is
   detected;
 * with ``checkpoint.json.prev`` present, ``--resume`` falls back to it with a one-line notice
-  and ends with exactly the counts of an uninterrupted run.
+  and ends with exactly the counts of an uninterrupted run;
+* the checksum is checked first: an edited ``format`` or spec that breaks it is damage (the
+  previous checkpoint is used), and only a sound checkpoint is "another campaign/version";
+* a checkpoint that cannot be written, or a folder where the checkpoint goes, is one line
+  naming the path and what to do; a user's folder is never deleted.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +25,9 @@ from pathlib import Path
 import pytest
 
 from eccsim.campaign import CampaignError, CampaignSpec, run_campaign
+from eccsim.campaign import checkpoint as checkpoint_mod
 from eccsim.campaign import runner as runner_mod
+from eccsim.campaign.checkpoint import CheckpointMismatch
 from eccsim.results import load_results
 
 SPEC = CampaignSpec(codes=("hsiao-secded",), faults=("chip-burst",), mode="monte-carlo",
@@ -107,7 +115,7 @@ DAMAGE = {
     "empty list": ("[]", "not a checkpoint"),
     "null": ("null", "not a checkpoint"),
     "a string": ('"checkpoint"', "not a checkpoint"),
-    "empty object": ("{}", "another eccsim version"),
+    "empty object": ("{}", "no checksum"),
     "deeply nested": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     "truncated": (None, "malformed JSON"),
     "negative count": (negative, "negative"),
@@ -142,7 +150,7 @@ def test_a_damaged_checkpoint_alone_is_refused_with_one_line(partial, name):
     assert "0 <= k <= n" not in msg
 
 
-@pytest.mark.parametrize("name", [n for n in DAMAGE if n != "empty object"])
+@pytest.mark.parametrize("name", DAMAGE)
 def test_resume_falls_back_to_the_previous_checkpoint_and_loses_nothing(
     partial, uninterrupted, name
 ):
@@ -178,3 +186,102 @@ def test_a_negative_count_on_the_command_line_is_one_line_naming_it(partial):
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "negative" in r.stderr and "due" in r.stderr
+
+
+# ----- the checksum comes first -----------------------------------------------------------------
+def format_edited(doc, job):
+    doc["format"] = "eccsim-checkpoint/1"
+
+
+def seed_edited(doc, job):
+    doc["spec"]["seed"] += 1
+
+
+def resealed(how):
+    """``how``, then the checksum recomputed: a sound checkpoint of another version/spec."""
+
+    def edit_and_seal(doc, job):
+        how(doc, job)
+        body = {k: v for k, v in doc.items() if k != "checksum"}
+        doc["checksum"] = checkpoint_mod._checksum(body)
+
+    return edit_and_seal
+
+
+@pytest.mark.parametrize("how", [format_edited, seed_edited])
+def test_an_edit_that_breaks_the_checksum_is_damage_and_the_previous_checkpoint_is_used(
+    partial, uninterrupted, how
+):
+    damage(partial, how)
+    notes: list[str] = []
+    res = resume(partial, notes)
+    assert len(notes) == 1 and "checksum mismatch" in notes[0], notes
+    assert "previous checkpoint" in notes[0] and "\n" not in notes[0]
+    assert counts_of(res) == uninterrupted
+
+
+@pytest.mark.parametrize("how, fragment", [(format_edited, "another eccsim version"),
+                                           (seed_edited, "differs in: seed")])  # fmt: skip
+def test_only_a_sound_checkpoint_is_judged_another_campaign_and_has_no_fallback(
+    partial, how, fragment
+):
+    damage(partial, resealed(how))
+    prev = (partial / "checkpoint.json.prev").read_bytes()
+    notes: list[str] = []
+    with pytest.raises(CheckpointMismatch, match=fragment):
+        resume(partial, notes)
+    assert notes == []  # the previous checkpoint (of the same other campaign) is not tried
+    assert (partial / "checkpoint.json.prev").read_bytes() == prev
+
+
+# ----- checkpoints that cannot be written ---------------------------------------------------------
+def test_a_folder_where_the_checkpoint_goes_is_refused_and_kept(partial):
+    (partial / "checkpoint.json").unlink()
+    (partial / "checkpoint.json").mkdir()
+    (partial / "checkpoint.json" / "mine.txt").write_text("a user's file")
+    prev = (partial / "checkpoint.json.prev").read_bytes()
+    for kw in ({"resume": True}, {"force": True}):
+        with pytest.raises(CampaignError) as info:
+            run_campaign(SPEC, partial, workers=1, progress=False, notice=print, **kw)
+        msg = str(info.value)
+        assert "\n" not in msg and "is a folder" in msg and "move it" in msg, msg
+        assert str(partial / "checkpoint.json") in msg
+        assert (partial / "checkpoint.json" / "mine.txt").read_text() == "a user's file"
+        assert (partial / "checkpoint.json.prev").read_bytes() == prev  # progress kept
+
+
+def test_a_folder_where_the_checkpoint_goes_is_one_line_on_the_command_line(partial):
+    (partial / "checkpoint.json").unlink()
+    (partial / "checkpoint.json").mkdir()
+    r = subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
+         "chip-burst", "--mode", "monte-carlo", "--trials", str(6 * 4096), "--chunk", "4096",
+         "--seed", "17", "--workers", "1", "--quiet", "--out", str(partial), "--resume"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Errno" not in r.stderr and "is a folder" in r.stderr
+    assert (partial / "checkpoint.json").is_dir()
+
+
+def test_a_checkpoint_that_cannot_be_written_mid_run_is_one_line_and_keeps_the_last(
+    tmp_path, monkeypatch
+):
+    out = tmp_path / "res"
+    real = checkpoint_mod.atomic_write_text
+    writes = []
+
+    def disk_full_after_two(path, text):
+        if len(writes) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        writes.append(path)
+        real(path, text)
+
+    monkeypatch.setattr(checkpoint_mod, "atomic_write_text", disk_full_after_two)
+    with pytest.raises(CampaignError) as info:
+        run_campaign(SPEC, out, workers=1, progress=False)
+    msg = str(info.value)
+    assert "\n" not in msg and "No space left on device" in msg and "--resume" in msg, msg
+    assert "checkpoint.json" in msg
+    assert json.loads((out / "checkpoint.json").read_text())["jobs"]  # the last good one

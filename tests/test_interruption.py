@@ -8,6 +8,9 @@ workers behind; a results folder in use is refused.
 * When the main process is killed (kill -9), its workers are gone within a few seconds.
 * A second run on a results folder in use (with or without --force or --resume, or a BER
   sweep) is refused with one line naming the pid, before it touches anything.
+* The temporaries a run killed mid-write leaves (``.checkpoint.json.<random>.tmp``, ...) are
+  removed by the next run on the folder (resume, force or fresh); nothing else is, and no
+  symlink is followed.
 """
 
 from __future__ import annotations
@@ -243,3 +246,57 @@ def test_the_lock_is_free_again_once_a_run_ends(tmp_path):
     spec = CampaignSpec(codes=("hsiao-secded",), faults=("bit",))
     run_campaign(spec, out, workers=1, progress=False)
     run_campaign(spec, out, workers=1, progress=False, force=True)  # not refused as in use
+
+
+# ----- what a kill mid-write leaves ----------------------------------------------------------------
+def killed_mid_write(out: Path, names: list[str]) -> list[str]:
+    """Kill (-9) a process inside :func:`eccsim.safeio.atomic_open` for each of ``names`` in
+    ``out``: the temporaries it leaves, as a killed campaign leaves them."""
+    script = (
+        "import sys, time, contextlib\n"
+        "from pathlib import Path\n"
+        "from eccsim.safeio import atomic_open\n"
+        "with contextlib.ExitStack() as stack:\n"
+        "    for name in sys.argv[2:]:\n"
+        "        stack.enter_context(atomic_open(Path(sys.argv[1]) / name)).write(b'half')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    before = set(os.listdir(out))
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out), *names],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+    finally:
+        proc.kill()
+        proc.wait(10)
+    left = sorted(set(os.listdir(out)) - before)
+    assert len(left) == len(names) and all(n.endswith(".tmp") for n in left), left
+    return left
+
+
+@pytest.mark.parametrize("how", ["resume", "force", "fresh"])
+def test_a_new_run_removes_the_temporaries_a_killed_run_left_and_nothing_else(tmp_path, how):
+    out = tmp_path / "res"
+    spec = CampaignSpec(codes=("hsiao-secded",), faults=("chip-burst",), trials=8192, chunk=4096)
+    out.mkdir()
+    if how != "fresh":
+        run_campaign(spec, out, workers=1, progress=False)
+    ours = killed_mid_write(out, ["checkpoint.json", "checkpoint.json.prev", "results.csv",
+                                  "results.json", "outcomes.png"])  # fmt: skip
+    assert all((out / n).stat().st_mode & 0o777 == 0o600 for n in ours)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (out / ".checkpoint.json.abcd1234.tmp").symlink_to(victim)  # not a file we made
+    (out / ".results.csv.folder12.tmp").mkdir()
+    others = [".checkpoint.json.abcd1234.tmp", ".results.csv.folder12.tmp", ".notes.txt.abcd1234.tmp",
+              "checkpoint.json.abcd1234.tmp", ".checkpoint.json.tmp", "mine.tmp",
+              ".checkpoint.json.a.b.tmp"]  # fmt: skip
+    for name in others[2:]:
+        (out / name).write_text("the user's")
+    run_campaign(spec, out, workers=1, progress=False, resume=how == "resume",
+                 force=how == "force")  # fmt: skip
+    assert not [n for n in ours if (out / n).exists()]
+    assert all((out / n).exists() or (out / n).is_symlink() for n in others)
+    assert victim.read_text() == "precious"
+    assert (out / "results.json").is_file()

@@ -170,7 +170,45 @@ def test_an_unwritable_output_folder_is_refused(tmp_path):  # pragma: no cover -
         check_output_path(ro / "out")
 
 
+def test_an_output_path_the_system_cannot_look_up_is_one_error_not_an_oserror(tmp_path):
+    with pytest.raises(EccsimError, match="File name too long"):
+        check_output_path(tmp_path / ("a" * 5000))
+    with pytest.raises(EccsimError, match="not usable"):
+        check_output_path(str(tmp_path / "nul\0byte"))
+
+
+def test_a_broken_symlink_as_output_folder_is_named(tmp_path):
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(EccsimError, match="symbolic link to nothing"):
+        check_output_path(tmp_path / "link")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_a_folder_that_cannot_be_created_is_one_line_on_the_command_line(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
+         "bit", "--quiet", "--out", "/proc/eccsim-x"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Errno" not in r.stderr and "/proc/eccsim-x" in r.stderr, r.stderr
+
+
 # ----- the folder lock -------------------------------------------------------------------------
+def test_a_lock_folder_that_cannot_be_created_is_the_locks_error(tmp_path):
+    class Mine(EccsimError):
+        pass
+
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for folder in (tmp_path / "afile" / "sub", tmp_path / "afile", tmp_path / "dangling"):
+        with pytest.raises(Mine, match="cannot create the results folder") as info:
+            FolderLock(folder, Mine).acquire()
+        assert str(folder) in str(info.value) and "Errno" not in str(info.value)
+    assert (tmp_path / "afile").read_text() == "x"
+
+
 def test_a_second_lock_on_a_folder_is_refused_naming_the_holder(tmp_path):
     with FolderLock(tmp_path):
         with pytest.raises(

@@ -2,12 +2,15 @@
 :func:`eccsim.safeio.atomic_write_text`) and keeps the one before it as
 ``checkpoint.json.prev``, so that a damaged checkpoint does not lose all progress.
 
-A checkpoint is read back only after it is checked in full: its shape (every field present,
-of the right type, no negative count), the consistency of its counts with its chunks (the
-patterns of ``chunks_done`` chunks, one line per pattern, at most S codewords per line), and
-a SHA-256 checksum over its content, so a hand-edited ``chunks_done`` (or count) is refused
-instead of resuming to wrong totals. :func:`load_checkpoint` falls back to the previous
-checkpoint, with a one-line notice, when the latest one is damaged or missing."""
+A checkpoint is read back only after it is checked in full: a SHA-256 checksum over its
+content, first (a checkpoint that fails it is damaged, whatever its format or spec claim;
+only a sound one may be judged another campaign's or another version's:
+:class:`CheckpointMismatch`, no fallback), then its shape (every field present, of the right
+type, no negative count) and the consistency of its counts with its chunks (the patterns of
+``chunks_done`` chunks, one line per pattern, at most S codewords per line), so a hand-edited
+``chunks_done`` (or count) is refused instead of resuming to wrong totals.
+:func:`load_checkpoint` falls back to the previous checkpoint, with a one-line notice, when
+the latest one is damaged or missing."""
 
 from __future__ import annotations
 
@@ -76,15 +79,25 @@ def decode_checkpoint(
         raise CampaignError(
             f"checkpoint {where} is not a checkpoint (a JSON {type(doc).__name__}, not an object)"
         )
+    want = spec.to_dict()
+    # The checksum decides first: a checkpoint that fails it is damaged (so its .prev is
+    # tried), whatever its edited format or spec claim; only a sound one may be judged another
+    # campaign's or version's. One that fails it but claims to be this campaign's is checked
+    # in full below, so that its message names the damage (a negative count, chunks_done).
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    sealed = "checksum" in doc and doc["checksum"] == _checksum(body)
+    ours = (doc.get("format") == CHECKPOINT_FORMAT and doc.get("spec") == want
+            and doc.get("data_files") == files and doc.get("plan") == summary)  # fmt: skip
+    if not sealed and not ours:
+        _refuse_unsealed(doc, where)
     if doc.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointMismatch(
             f"checkpoint {where} was written by another eccsim version ({doc.get('format')!r}, "
             f"this one reads {CHECKPOINT_FORMAT!r}); use --force to start over"
         )
-    missing = [k for k in ("spec", "plan", "data_files", "jobs", "checksum") if k not in doc]
+    missing = [k for k in ("spec", "plan", "data_files", "jobs") if k not in doc]
     if missing:
         raise CampaignError(f"checkpoint {where} is damaged: no {', '.join(missing)}")
-    want = spec.to_dict()
     old = doc["spec"]
     if old != want:
         if not isinstance(old, dict):
@@ -110,12 +123,42 @@ def decode_checkpoint(
     if not isinstance(entries, dict) or set(entries) != {j.key for j in jobs}:
         raise CampaignError(f"checkpoint {where} is damaged: its jobs are not the campaign's jobs")
     states = {j.key: _job_state(entries[j.key], j, spec.chunk, slots, where) for j in jobs}
-    body = {k: v for k, v in doc.items() if k != "checksum"}
-    if doc["checksum"] != _checksum(body):
-        raise CampaignError(
-            f"checkpoint {where} was modified after eccsim wrote it (checksum mismatch)"
-        )
+    if not sealed:
+        _refuse_unsealed(doc, where)
     return states
+
+
+def _refuse_unsealed(doc: dict, where: str) -> None:
+    """Refuse a checkpoint without a valid checksum as damaged (a :class:`CampaignError`, not
+    a :class:`CheckpointMismatch`: the previous checkpoint may help)."""
+    fmt = doc.get("format")
+    note = ""
+    if fmt is not None and fmt != CHECKPOINT_FORMAT:  # damaged, or checksummed differently
+        note = (f" (or written by another eccsim version: format {fmt!r}, this one reads "
+                f"{CHECKPOINT_FORMAT!r})")  # fmt: skip
+    if "checksum" not in doc:
+        raise CampaignError(f"checkpoint {where} is damaged: no checksum{note}")
+    raise CampaignError(
+        f"checkpoint {where} was modified after eccsim wrote it (checksum mismatch){note}"
+    )
+
+
+def sound_spec(path: Path) -> dict | None:
+    """The spec of the checkpoint at ``path`` if it is a sound checkpoint of this eccsim
+    version (readable, checksum and format right), else None; never raises for a bad file."""
+    try:
+        if not path.is_file():
+            return None
+        doc = parse_json(read_text(path, what="checkpoint", error=CampaignError),
+                         where="checkpoint", error=CampaignError)  # fmt: skip
+    except (EccsimError, OSError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != CHECKPOINT_FORMAT:
+        return None
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    if doc.get("checksum") != _checksum(body) or not isinstance(doc.get("spec"), dict):
+        return None
+    return doc["spec"]
 
 
 def _job_state(d, job: Job, chunk: int, slots: int, where: str) -> JobState:
@@ -172,9 +215,26 @@ class CheckpointWriter:
 
     def write(self, text: str) -> None:
         if self.last is not None and self.last != text:
-            atomic_write_text(self.folder / PREVIOUS, self.last)
-        atomic_write_text(self.folder / CHECKPOINT, text)
+            self._write(self.folder / PREVIOUS, self.last)
+        self._write(self.folder / CHECKPOINT, text)
         self.last = text
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        """Write one checkpoint file; an OSError becomes one line naming the file and what
+        to do (the temporary is gone, the file before it is left as it was)."""
+        try:
+            atomic_write_text(path, text)
+        except OSError as exc:
+            if path.is_dir() and not path.is_symlink():
+                raise CampaignError(
+                    f"{str(path)!r} is a folder, not a checkpoint; move it out of the results "
+                    "folder (eccsim never deletes a folder), then rerun with --resume"
+                ) from None
+            raise CampaignError(
+                f"cannot write the checkpoint {str(path)!r} ({exc.strerror or exc}); make room "
+                "or fix the folder's permissions, then rerun with --resume"
+            ) from None
 
 
 def load_checkpoint(

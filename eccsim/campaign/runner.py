@@ -42,7 +42,15 @@ from .checkpoint import (
     load_checkpoint,
 )
 from .data import data_fingerprints, load_data
-from .folder import OUR_FILES, clear_ours, hold_folder, refuse_existing, refuse_if_in_use
+from .folder import (
+    OUR_FILES,
+    clear_ours,
+    clear_stale_temporaries,
+    hold_folder,
+    refuse_existing,
+    refuse_folders_at_our_names,
+    refuse_if_in_use,
+)
 from .plan import Job, plan, plan_summary
 from .spec import CampaignSpec
 
@@ -337,6 +345,7 @@ def run_campaign(
     if not isinstance(spec, CampaignSpec):
         raise CampaignError(f"spec must be a CampaignSpec, not {type(spec).__name__}")
     spec.validate(data_files=False)
+    kind = "campaign" if convert is None else "ber-sweep"  # convert: a BER sweep's points
     out = None
     if out_dir is not None:
         out = check_output_path(out_dir, what="results folder", error=CampaignError)
@@ -345,7 +354,9 @@ def run_campaign(
             if not (out / CHECKPOINT).exists() and not (out / PREVIOUS).exists():
                 raise CampaignError(f"nothing to resume: {str(out / CHECKPOINT)!r} does not exist")
         else:
-            refuse_existing(out, force)
+            refuse_existing(out, force, spec, kind)
+        if out.is_dir():
+            refuse_folders_at_our_names(out)
     ctx = Context.build(spec)  # reads each .npy data file once
     jobs = plan(spec, ctx.data)
     summary = plan_summary(jobs)
@@ -358,7 +369,8 @@ def run_campaign(
                 finish(res)
             return res
         with hold_folder(out):
-            states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice)
+            states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice,
+                                      kind)  # fmt: skip
             res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out,
                        convert)  # fmt: skip
             if finish is not None:
@@ -366,9 +378,12 @@ def run_campaign(
             return res
 
 
-def _prepare(out, ctx, jobs, summary, files, resume, force, notice):
-    """Under the folder's lock: the states to start from and the checkpoint writer."""
+def _prepare(out, ctx, jobs, summary, files, resume, force, notice, kind="campaign"):
+    """Under the folder's lock: the states to start from and the checkpoint writer. What a
+    killed run left half-written (eccsim's own temporaries) is removed first."""
     spec = ctx.spec
+    refuse_folders_at_our_names(out)
+    clear_stale_temporaries(out)
     if resume:
 
         def decode(text, where):
@@ -379,7 +394,7 @@ def _prepare(out, ctx, jobs, summary, files, resume, force, notice):
         writer = CheckpointWriter(out)
         writer.write(encode_checkpoint(spec, states, summary, files))  # a good one on top
         return states, writer
-    refuse_existing(out, force)  # again, now that no other run can write here
+    refuse_existing(out, force, spec, kind)  # again, now that no other run can write here
     clear_ours(out)
     states = {j.key: JobState() for j in jobs}
     writer = CheckpointWriter(out)
@@ -439,7 +454,13 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
     if convert is not None:
         res, fields = convert(res)
     if out is not None:
-        save_results(out, res, *([fields] if fields else []))
+        try:
+            save_results(out, res, *([fields] if fields else []))
+        except OSError as exc:
+            raise CampaignError(
+                f"cannot write the results into {str(out)!r} ({exc.strerror or exc}: "
+                f"{exc.filename!r}); the checkpoint is kept: fix that, then rerun with --resume"
+            ) from None
     return res
 
 

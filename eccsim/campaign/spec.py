@@ -50,6 +50,9 @@ class StopRule:
 
         return relative_half_width(k, counts.total, confidence) <= self.rel_ci
 
+    def __post_init__(self) -> None:
+        self.validate()  # a bad rule never exists as an object
+
     def validate(self) -> None:
         if not isinstance(self.outcome, str) or self.outcome not in STOP_OUTCOMES:
             raise CampaignError(
@@ -64,7 +67,11 @@ class StopRule:
 @dataclass(frozen=True)
 class CampaignSpec:
     """What to run. ``trials`` is per (code, fault, data) job in Monte Carlo mode (the cap,
-    when a stop rule is given); ``chunk`` is trials per checkpointed chunk (a multiple of 4096)."""
+    when a stop rule is given); ``chunk`` is trials per checkpointed chunk (a multiple of 4096).
+
+    Types and ranges are checked when a spec is built (:meth:`check_values`), so a spec with
+    ``trials=True``, ``seed=-1`` or ``confidence=1.0`` never exists; :meth:`validate` also
+    resolves the names (codes, module, faults, data files)."""
 
     codes: tuple[str, ...] = ("parity-byte", "hamming-secded", "hsiao-secded")
     module: str = "x8-ecc-dimm"
@@ -86,6 +93,12 @@ class CampaignSpec:
     exhaustive_limit: int = 2_000_000
     confidence: float = 0.95
     stop: StopRule | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("codes", "faults", "data"):
+            if isinstance(getattr(self, name), list):  # a frozen spec holds tuples
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        self.check_values()
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -147,10 +160,10 @@ class CampaignSpec:
             raise CampaignError(f"{p}: no [campaign] table")
         return cls.from_dict(doc["campaign"], where=str(p))
 
-    def validate(self, *, data_files: bool = True) -> None:
-        """Resolve every name and check every number; raise :class:`CampaignError` (or
-        :class:`LimitError` for sizes over a limit) naming the first problem. ``data_files``:
-        also read and check every ``.npy`` data file."""
+    def check_values(self) -> None:
+        """Check every setting's type and range (no name lookups); raise
+        :class:`CampaignError` (or :class:`LimitError` for sizes over a limit) naming the
+        first problem. Run when the spec is built."""
         for name in ("codes", "faults", "data"):
             v = getattr(self, name)
             if not isinstance(v, tuple | list) or not v or not all(isinstance(x, str) for x in v):
@@ -175,6 +188,12 @@ class CampaignSpec:
             if not isinstance(self.stop, StopRule):
                 raise CampaignError(f"stop={self.stop!r} must be a StopRule or None")
             self.stop.validate()
+
+    def validate(self, *, data_files: bool = True) -> None:
+        """Check every number (again: see :meth:`check_values`) and resolve every name;
+        raise :class:`CampaignError` (or :class:`LimitError` for sizes over a limit) naming
+        the first problem. ``data_files``: also read and check every ``.npy`` data file."""
+        self.check_values()
         geom = get_module(self.module)
         for c in self.codes:
             geom.check_code(get_code(c))
