@@ -242,7 +242,7 @@ BAD = [
     (["inject", "hsiao-secded", "chip", "--module", "x8-ecc-dim"], "did you mean x8-ecc-dimm"),
     (["inject", "hamming-sec-136", "chip"], "(136,128)"),
     (["campaign", "--codes", "hsiao-secded", "--faults", "bits:2", "--out", "{work}/camp"],
-     "already holds results"),
+     "already holds a campaign's results"),
     (["campaign", "{work}/bad.toml", "--out", "{work}/never"], "malformed TOML"),
     (["campaign", "{work}/no_table.toml", "--out", "{work}/never"], "[campaign]"),
     (["campaign", "--resume", "--out", "{work}/empty"], "nothing to resume"),
