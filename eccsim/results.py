@@ -22,7 +22,7 @@ import numpy as np
 from .errors import EccsimError, ResultsError
 from .outcomes import N_OUTCOMES, OUTCOME_LABELS, CountRecord, OutcomeCounts
 from .safeio import atomic_write_text, load_json
-from .validate import is_int
+from .validate import is_int, require_fields
 
 RESULT_FIELDS = (
     "code", "module", "fault", "data", "mode", "level", "outcome", "count", "total", "rate",
@@ -118,12 +118,8 @@ class JobResult(CountRecord):
     @classmethod
     def from_dict(cls, d: dict, where: str = "job") -> JobResult:
         """A job from its JSON form, checked in full (:class:`ResultsError` otherwise)."""
-        if not isinstance(d, dict):
-            raise ResultsError(f"{where}: expected an object, got {type(d).__name__}")
-        missing = [k for k in ("code", "module", "fault", "data", "mode", "patterns", "words",
-                               "lines") if k not in d]  # fmt: skip
-        if missing:
-            raise ResultsError(f"{where}: missing {', '.join(missing)}")
+        require_fields(d, ("code", "module", "fault", "data", "mode", "patterns", "words",
+                           "lines"), where, error=ResultsError)  # fmt: skip
         for k in ("code", "module", "fault", "data", "site_kind"):
             if not isinstance(d.get(k, ""), str):
                 raise ResultsError(f"{where}: {k}={d[k]!r} is not a name")
@@ -325,11 +321,7 @@ def _check_grid(p: Path, jobs: list[JobResult]) -> None:
 
 def _check_row(p, i, r, fields, names, counts, reals, k, n, outcomes) -> None:
     where = f"{p}: row {i}"
-    if not isinstance(r, dict):
-        raise ResultsError(f"{where}: expected an object, got {type(r).__name__}")
-    missing = [f for f in fields if f not in r]
-    if missing:
-        raise ResultsError(f"{where}: missing {', '.join(missing)}")
+    require_fields(r, fields, where, error=ResultsError)
     for f in names:
         if not isinstance(r[f], str):
             raise ResultsError(f"{where}: {f}={r[f]!r} is not a name")

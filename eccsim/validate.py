@@ -93,6 +93,19 @@ def require_str(name: str, value, *, error: type[EccsimError] = InputError) -> s
     return value
 
 
+def require_fields(
+    obj, fields: Iterable[str], where: str, *, error: type[EccsimError] = InputError
+) -> dict:
+    """``obj`` if it is a dict (a JSON object) holding every key of ``fields``; else ``error``
+    saying what it is or which keys are missing (for checkpoints, results, code files)."""
+    if not isinstance(obj, dict):
+        raise error(f"{where}: expected an object, got {type(obj).__name__}")
+    missing = [k for k in fields if k not in obj]
+    if missing:
+        raise error(f"{where}: missing {', '.join(missing)}")
+    return obj
+
+
 #: largest working set one request may allocate (bytes); sizes above it are refused up front
 MAX_WORKING_BYTES = 8 << 30
 

@@ -174,15 +174,20 @@ def test_the_previous_checkpoint_is_the_one_before_the_last(partial):
     assert [j["chunks_done"] for j in prev["jobs"].values()] == [STOP_AFTER - 1]
 
 
+def resume_on_the_command_line(out) -> subprocess.CompletedProcess:
+    """``eccsim campaign ... --resume`` of the partial campaign's spec in ``out``."""
+    return subprocess.run(
+        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
+         "chip-burst", "--mode", "monte-carlo", "--trials", str(6 * 4096), "--chunk", "4096",
+         "--seed", "17", "--workers", "1", "--quiet", "--out", str(out), "--resume"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 def test_a_negative_count_on_the_command_line_is_one_line_naming_it(partial):
     damage(partial, negative)
     (partial / "checkpoint.json.prev").unlink()
-    r = subprocess.run(
-        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
-         "chip-burst", "--mode", "monte-carlo", "--trials", str(6 * 4096), "--chunk", "4096",
-         "--seed", "17", "--workers", "1", "--quiet", "--out", str(partial), "--resume"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    r = resume_on_the_command_line(partial)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "negative" in r.stderr and "due" in r.stderr
@@ -253,12 +258,7 @@ def test_a_folder_where_the_checkpoint_goes_is_refused_and_kept(partial):
 def test_a_folder_where_the_checkpoint_goes_is_one_line_on_the_command_line(partial):
     (partial / "checkpoint.json").unlink()
     (partial / "checkpoint.json").mkdir()
-    r = subprocess.run(
-        [sys.executable, "-m", "eccsim.cli", "campaign", "--codes", "hsiao-secded", "--faults",
-         "chip-burst", "--mode", "monte-carlo", "--trials", str(6 * 4096), "--chunk", "4096",
-         "--seed", "17", "--workers", "1", "--quiet", "--out", str(partial), "--resume"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    r = resume_on_the_command_line(partial)
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "Errno" not in r.stderr and "is a folder" in r.stderr

@@ -25,7 +25,7 @@ from ..errors import CampaignError, EccsimError
 from ..outcomes import CountRecord, OutcomeCounts
 from ..results import parse_counts
 from ..safeio import atomic_write_text, parse_json, read_text
-from ..validate import is_int
+from ..validate import is_int, require_fields
 from .plan import Job, patterns_after
 
 CHECKPOINT = "checkpoint.json"
@@ -163,11 +163,7 @@ def sound_spec(path: Path) -> dict | None:
 
 def _job_state(d, job: Job, chunk: int, slots: int, where: str) -> JobState:
     at = f"checkpoint {where}, job {job.key}"
-    if not isinstance(d, dict):
-        raise CampaignError(f"{at}: expected an object, got {type(d).__name__}")
-    missing = [k for k in JOB_FIELDS if k not in d]
-    if missing:
-        raise CampaignError(f"{at}: missing {', '.join(missing)}")
+    require_fields(d, JOB_FIELDS, at, error=CampaignError)
     for k in ("chunks_done", "patterns"):
         v = d[k]
         if not is_int(v):
