@@ -202,6 +202,39 @@ def _check8(d, m8):
     return c
 
 
+_LOW_BIT_OF_EACH_BYTE = np.uint64(0x0101010101010101)
+
+
+@njit(cache=True, inline="always")
+def _check8_fold(d, m8):
+    """Check bits of ``d`` like :func:`_check8`, without popcount (the generic variant: plain
+    shifts that vectorize on any SIMD width). Each masked word is folded to one byte whose XOR
+    is its parity; the 8 bytes go side by side into one word, each byte is folded to its bit 0,
+    and those 8 bits are gathered into the low byte by shifts."""
+    acc = np.uint64(0)
+    for j in range(8):
+        x = d & m8[j]
+        x ^= x >> np.uint64(32)
+        x ^= x >> np.uint64(16)
+        x ^= x >> np.uint64(8)
+        acc |= (x & np.uint64(0xFF)) << np.uint64(8 * j)
+    acc ^= acc >> np.uint64(4)
+    acc ^= acc >> np.uint64(2)
+    acc ^= acc >> np.uint64(1)
+    acc &= _LOW_BIT_OF_EACH_BYTE  # bit 8j: parity of mask j
+    acc |= acc >> np.uint64(7)
+    acc |= acc >> np.uint64(14)
+    acc |= acc >> np.uint64(28)
+    return acc & np.uint64(0xFF)
+
+
+@njit(cache=True)
+def _encode8_fold(data, m8, out):
+    """:func:`_encode8` without popcount (generic variant, see :func:`_check8_fold`)."""
+    for i in range(data.shape[0]):
+        out[i] = _check8_fold(data[i], m8)
+
+
 @njit(cache=True)
 def _encode8(data, m8, out):
     """out[i] = check bits of data[i]; k <= 64, r <= 8 (masks padded to 8)."""
@@ -231,14 +264,18 @@ def _slices(n, parts):
 
 
 @njit(cache=True, parallel=True)
-def _encode8_par(data, m8, out, parts):
-    """Multi-threaded :func:`_encode8` over contiguous slices."""
+def _encode8_par(data, m8, out, parts, generic=False):
+    """Multi-threaded :func:`_encode8` (or, with ``generic``, :func:`_encode8_fold`) over
+    contiguous slices."""
     n = data.shape[0]
     step = _slices(n, parts)
     for p in prange(parts):
         s = min(n, p * step)
         e = min(n, s + step)
-        _encode8(data[s:e], m8, out[s:e])
+        if generic:
+            _encode8_fold(data[s:e], m8, out[s:e])
+        else:
+            _encode8(data[s:e], m8, out[s:e])
 
 
 @njit(cache=True)

@@ -10,16 +10,107 @@ of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code 
 * ``m8w2`` (64 < k <= 128, r <= 8): ``_encode8w2``;
 * other ``k <= 64``: ``_encode_w1``; anything else the generic ``(N, W)`` kernels.
 
-Per-CPU variants (AVX-512 / AVX2 / generic) will be chosen here too, so a new variant needs no
-change elsewhere.
+**Per-CPU variants** of the (72,64)-shaped encoder (``fast8``), chosen here at run time:
+
+* ``avx512``: check bit j = parity of ``popcount(word & mask_j)``; LLVM turns it into
+  ``vpopcntq`` on CPUs with AVX-512 VPOPCNTDQ (elsewhere popcount is emulated: slow);
+* ``avx2``: the nibble-table form (byte shuffles, ``vpshufb``), when its kernel is available;
+* ``generic``: the same parities by shifts and XORs only (``_kernels._check8_fold``), for any
+  CPU.
+
+:func:`variant` picks the best one the running CPU supports; the environment variable
+``ECCSIM_KERNELS`` (``auto``, ``avx512``, ``avx2``, ``generic``) forces one for tests and
+benchmarks (an AVX-512 CPU runs all three). Decode, scrub and the fused campaign kernel use the
+popcount form on every CPU for now.
 """
 
 from __future__ import annotations
+
+import functools
+import os
 
 import numpy as np
 
 from . import _kernels as K
 from .compile import CompiledCode
+from .errors import InputError
+from .validate import require_choice
+
+VARIANTS = ("avx512", "avx2", "generic")
+ENV_VARIANT = "ECCSIM_KERNELS"
+#: CPU features each variant needs (LLVM's names, as in llvmlite's host feature map)
+NEEDS = {"avx512": ("avx512vpopcntdq",), "avx2": ("avx2",), "generic": ()}
+
+
+@functools.cache
+def cpu_features() -> frozenset[str]:
+    """The running CPU's features as LLVM names them (``avx2``, ``avx512vpopcntdq``, ...)."""
+    import llvmlite.binding as llvm
+
+    feats = llvm.get_host_cpu_features()
+    return frozenset(k for k in feats if feats[k])
+
+
+@functools.cache
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one) and LLVM's CPU name."""
+    import platform
+
+    import llvmlite.binding as llvm
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return f"{name} ({llvm.get_host_cpu_name()})"
+
+
+def _avx2_kernel():
+    """The nibble-table encoder module if it is built, else None."""
+    try:
+        from . import _kernels_avx2
+    except ImportError:
+        return None
+    ok = hasattr(_kernels_avx2, "_encode8_nibble") and hasattr(_kernels_avx2, "build_nibble_tables")
+    return _kernels_avx2 if ok else None
+
+
+@functools.lru_cache(maxsize=64)
+def _nibble_tables(m8_bytes: bytes) -> np.ndarray:
+    """The nibble lookup tables of the padded masks ``m8`` (built once per code)."""
+    m8 = np.frombuffer(m8_bytes, dtype=np.uint64)
+    return _avx2_kernel().build_nibble_tables(m8)
+
+
+def supported_variants() -> tuple[str, ...]:
+    """Variants this CPU can run (and that are built), best first."""
+    have = cpu_features()
+    out = [v for v in VARIANTS if all(f in have for f in NEEDS[v])]
+    if "avx2" in out and _avx2_kernel() is None:
+        out.remove("avx2")
+    return tuple(out)
+
+
+def variant() -> str:
+    """The encoder variant in use: ``ECCSIM_KERNELS`` if set (and not ``auto``), else the best
+    the CPU supports. A forced variant the CPU cannot run is an :class:`InputError`."""
+    forced = os.environ.get(ENV_VARIANT, "auto").strip().lower() or "auto"
+    ok = supported_variants()
+    if forced == "auto":
+        return ok[0]
+    require_choice(ENV_VARIANT, forced, ("auto", *VARIANTS))
+    if forced not in ok:
+        need = ", ".join(NEEDS[forced]) or "nothing"
+        raise InputError(
+            f"{ENV_VARIANT}={forced} needs CPU features {need} and a built kernel; this CPU "
+            f"({cpu_model()}) runs {', '.join(ok)}"
+        )
+    return forced
 
 
 def parts() -> int:
@@ -32,8 +123,13 @@ def parts() -> int:
 def encode_into(cc: CompiledCode, d: np.ndarray, out: np.ndarray, parallel: bool = False) -> None:
     """Check bits of data ``d (N, W)`` into ``out (N,)``."""
     if cc.fast8:
-        if parallel:
-            K._encode8_par(d.reshape(-1), cc.m8, out, parts())
+        v = variant()
+        if v == "avx2":  # one thread for now: the nibble kernel has no parallel form yet
+            _avx2_kernel()._encode8_nibble(d.reshape(-1), _nibble_tables(cc.m8.tobytes()), out)
+        elif parallel:
+            K._encode8_par(d.reshape(-1), cc.m8, out, parts(), v == "generic")
+        elif v == "generic":
+            K._encode8_fold(d.reshape(-1), cc.m8, out)
         else:
             K._encode8(d.reshape(-1), cc.m8, out)
     elif cc.m8w2 is not None:

@@ -1,0 +1,84 @@
+"""Every encoder variant the CPU can run (AVX-512 popcount, AVX2 nibble tables, generic shifts)
+gives the reference's check bits — forced one by one through ``ECCSIM_KERNELS``, so the generic
+path is tested on AVX-512 machines too — and the automatic choice follows the CPU's features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import eccsim
+from eccsim import LinearCode, dispatch
+from eccsim.compile import compile_code
+from eccsim.errors import InputError
+
+try:
+    import reference as ref
+except ImportError:  # pragma: no cover - tests/ imported as a package
+    from tests import reference as ref
+
+VARIANTS = dispatch.supported_variants()
+
+
+def fast8_codes(rng) -> list[LinearCode]:
+    """Catalogue codes on the fast (k <= 64, r <= 8) path, and random codes with r = 1..8."""
+    codes = [eccsim.get_code(n) for n in eccsim.code_names()]
+    codes = [c for c in codes if compile_code(c).fast8]
+    for r in range(1, 9):
+        for k in (64, 37):
+            masks = [int(m) for m in rng.integers(0, 2**k, size=r, dtype=np.uint64)]
+            codes.append(LinearCode.from_check_masks(masks, k, name=f"rand-{k}-{r}",
+                                                     decoder="detect"))  # fmt: skip
+    return codes
+
+
+@pytest.fixture(params=VARIANTS)
+def forced(request, monkeypatch):
+    monkeypatch.setenv(dispatch.ENV_VARIANT, request.param)
+    assert dispatch.variant() == request.param
+    return request.param
+
+
+@pytest.mark.parametrize("n", [0, 1, 31, 32, 33, 1000])
+def test_every_variant_encodes_like_the_reference(forced, rng, n):
+    for code in fast8_codes(rng):
+        values = (ref.edge_data(code) + ref.random_data(code, rng, n))[: max(n, 1)] if n else []
+        data = ref.data_array(code, values)
+        want = [ref.ref_encode(code, v) for v in values]
+        for parallel in (False, True):
+            got = eccsim.encode(code, data, parallel=parallel)
+            assert ref.check_ints(got) == want, (forced, code.name, n, parallel)
+
+
+def test_every_variant_agrees_on_a_long_random_array(forced, rng):
+    code = eccsim.get_code("hsiao-secded")
+    data = rng.integers(0, 2**64, size=200_003, dtype=np.uint64, endpoint=False)
+    want = [ref.ref_encode(code, int(v)) for v in data[:2000]]
+    got = eccsim.encode(code, data)
+    assert ref.check_ints(got[:2000]) == want
+    assert np.array_equal(got, eccsim.encode(code, data, parallel=True))
+
+
+def test_the_automatic_choice_follows_the_cpu(monkeypatch):
+    monkeypatch.delenv(dispatch.ENV_VARIANT, raising=False)
+    monkeypatch.setattr(dispatch, "cpu_features", lambda: frozenset({"avx2", "avx512vpopcntdq"}))
+    assert dispatch.variant() == "avx512"
+    monkeypatch.setattr(dispatch, "cpu_features", lambda: frozenset({"avx2", "popcnt"}))
+    assert dispatch.variant() == ("avx2" if dispatch._avx2_kernel() else "generic")
+    monkeypatch.setattr(dispatch, "cpu_features", lambda: frozenset({"sse2"}))
+    assert dispatch.variant() == "generic"
+
+
+def test_a_variant_the_cpu_cannot_run_is_refused(monkeypatch):
+    monkeypatch.setattr(dispatch, "cpu_features", lambda: frozenset({"sse2"}))
+    monkeypatch.setenv(dispatch.ENV_VARIANT, "avx512")
+    with pytest.raises(
+        InputError, match=r"ECCSIM_KERNELS=avx512 needs CPU features avx512vpopcntdq"
+    ):
+        dispatch.variant()
+
+
+def test_an_unknown_variant_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv(dispatch.ENV_VARIANT, "avx")
+    with pytest.raises(InputError, match=r"auto, avx512, avx2, generic"):
+        dispatch.variant()
