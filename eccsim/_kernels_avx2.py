@@ -1,0 +1,253 @@
+"""AVX2 nibble-table encoder for codes with k <= 64 data bits and r <= 8 check bits (the
+``CompiledCode.m8`` shape). Private: arrays only, no Python objects; the caller validates inputs
+and calls :func:`_encode8_nibble` only on CPUs with AVX2 (see :func:`cpu_has_avx2`).
+
+Formulation: check byte of a word = XOR over its 8 bytes ``p`` of ``T[p][lo][byte & 15] ^
+T[p][hi][byte >> 4]``, where ``T[p][h][v]`` is the r-bit check contribution of the 4 data bits
+``8p + 4h + (0..3)`` set in ``v``. The kernel takes 32 words (256 bytes) at a time, regroups their
+bytes by position into 8 vectors of 32 bytes (one in-lane ``vpshufb`` per 4 words, then an 8x8
+transpose of 16-bit elements with unpacks), looks the two nibbles of each byte up with ``vpshufb``
+in the 16 tables, XORs the 16 lookups and stores 32 check bytes; it prefetches 2 KiB ahead.
+Tail words (``N % 32``) take a scalar table loop.
+
+Table layout (:func:`build_nibble_tables`): ``tables`` is ``(16, 32)`` uint8, C-contiguous; row
+``2 * p + h`` (byte position ``p`` = 0..7 of the little-endian uint64 word, ``h`` = 0 low nibble,
+1 high nibble) holds the 16-entry table ``T[p][h]`` twice (bytes 0..15 and 16..31), because
+``vpshufb`` looks up within each 128-bit lane.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import config, njit, types
+from numba.extending import intrinsic
+
+BLOCK = 32  # words per vector step
+PREFETCH_BYTES = 2048
+
+
+def build_nibble_tables(m8: np.ndarray) -> np.ndarray:
+    """``(16, 32)`` uint8 nibble tables of the masks ``m8`` (uint64, up to 8 masks; mask ``j``
+    selects the data bits of check bit ``j``; padding masks are 0). See the module docstring."""
+    m = np.asarray(m8, dtype=np.uint64).ravel()
+    if m.shape[0] > 8:
+        raise ValueError("at most 8 masks (r <= 8)")
+    # col[b] = check bits that data bit b feeds
+    col = np.zeros(64, dtype=np.uint8)
+    for j in range(m.shape[0]):
+        bits = (m[j] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        col |= (bits.astype(np.uint8) << np.uint8(j)).astype(np.uint8)
+    v = np.arange(16)
+    tables = np.zeros((16, 32), dtype=np.uint8)
+    for t in range(16):  # t = 2p + h: data bits 4t .. 4t + 3
+        tab = np.zeros(16, dtype=np.uint8)
+        for b in range(4):
+            tab ^= np.where((v >> b) & 1, col[4 * t + b], 0).astype(np.uint8)
+        tables[t, :16] = tab
+        tables[t, 16:] = tab
+    return tables
+
+
+def encode_nibble_numpy(data: np.ndarray, tables: np.ndarray, out: np.ndarray) -> None:
+    """Pure-numpy version of :func:`_encode8_nibble` (same tables, same results)."""
+    d = np.asarray(data, dtype=np.uint64)
+    acc = np.zeros(d.shape[0], dtype=np.uint8)
+    for p in range(8):
+        byte = ((d >> np.uint64(8 * p)) & np.uint64(0xFF)).astype(np.uint8)
+        acc ^= tables[2 * p][byte & 15]
+        acc ^= tables[2 * p + 1][byte >> 4]
+    out[:] = acc
+
+
+def cpu_has_avx2() -> bool:
+    """True when numba's target CPU (the host) has AVX2."""
+    try:
+        import llvmlite.binding as llvm
+
+        return bool(llvm.get_host_cpu_features().get("avx2", False))
+    except Exception:  # pragma: no cover - unusual llvmlite builds
+        return False
+
+
+# ----- the transpose plan, worked out (and checked) in Python -------------------------------
+def _in_lane_group_mask() -> list[int]:
+    """vpshufb control grouping a 128-bit lane of 2 words [w0 b0..b7, w1 b0..b7] by byte
+    position: slot 2p + j = byte p of word j (same control in both lanes)."""
+    lane = [8 * j + p for p in range(8) for j in range(2)]
+    return lane + lane
+
+
+def _unpack_mask(width: int, hi: bool) -> list[int]:
+    """shufflevector mask (<32 x i8> a, <32 x i8> b) of vpunpck{l,h}{wd,dq,qdq}: per 128-bit lane
+    interleave the low (or high) halves of a and b in ``width``-byte elements."""
+    mask = []
+    for lane in range(2):
+        base = 16 * lane + (8 if hi else 0)
+        for e in range(8 // width):
+            mask += [base + e * width + i for i in range(width)]
+            mask += [32 + base + e * width + i for i in range(width)]
+    return mask
+
+
+def _transpose_plan():
+    """The shuffle steps and, from label tracking, which output vector is which byte position
+    and which word each output byte slot holds. Returns (steps, pos_of_vec, word_of_slot)."""
+    group = _in_lane_group_mask()
+    # labels after loading vector q (words 4q..4q+3) and the in-lane grouping
+    vecs = []
+    for q in range(8):
+        raw = [(4 * q + s // 8, s % 8) for s in range(32)]
+        vecs.append([raw[16 * (s // 16) + group[s]] for s in range(32)])
+    steps = []  # (stage width, [(out index, a index, b index, hi)])
+
+    def stage(vs, width, pairs):
+        out, plan = [], []
+        for a, b in pairs:
+            for hi in (False, True):
+                m = _unpack_mask(width, hi)
+                out.append([(vs[a] + vs[b])[i] for i in m])
+                plan.append((a, b, hi))
+        steps.append((width, plan))
+        return out
+
+    vecs = stage(vecs, 2, [(0, 1), (2, 3), (4, 5), (6, 7)])
+    vecs = stage(vecs, 4, [(0, 2), (1, 3), (4, 6), (5, 7)])
+    vecs = stage(vecs, 8, [(0, 4), (1, 5), (2, 6), (3, 7)])
+    pos_of_vec = []
+    word_of_slot = [w for w, _ in vecs[0]]
+    for v in vecs:
+        ps = {p for _, p in v}
+        assert len(ps) == 1, "transpose plan mixes byte positions"
+        assert [w for w, _ in v] == word_of_slot, "transpose plan orders words differently"
+        pos_of_vec.append(ps.pop())
+    assert sorted(pos_of_vec) == list(range(8)) and sorted(word_of_slot) == list(range(32))
+    return steps, pos_of_vec, word_of_slot
+
+
+_STEPS, _POS_OF_VEC, _WORD_OF_SLOT = _transpose_plan()
+# result slot s holds the check byte of word _WORD_OF_SLOT[s]; out byte w = result[_UNPERM[w]]
+_UNPERM = [_WORD_OF_SLOT.index(w) for w in range(32)]
+
+
+if config.DISABLE_JIT:  # pure-numpy fallback keeps NUMBA_DISABLE_JIT=1 runs working
+
+    def _encode8_nibble(data, tables, out):
+        """out[i] = check byte of data[i] from the nibble tables (numpy fallback)."""
+        encode_nibble_numpy(data, tables, out)
+
+else:
+
+    @intrinsic
+    def _nibble_blocks(typingctx, data, tables, out, nblk):
+        """Vector loop over the first ``nblk * 32`` words: out[i] = check byte of data[i]."""
+        if not (
+            isinstance(data, types.Array)
+            and data.dtype == types.uint64
+            and isinstance(tables, types.Array)
+            and tables.dtype == types.uint8
+            and isinstance(out, types.Array)
+            and out.dtype == types.uint8
+            and isinstance(nblk, types.Integer)
+        ):
+            return None
+        sig = types.void(data, tables, out, types.intp)
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+            from numba.core import cgutils
+
+            d_ty, t_ty, o_ty, _ = signature.args
+            darr = context.make_array(d_ty)(context, builder, args[0])
+            tarr = context.make_array(t_ty)(context, builder, args[1])
+            oarr = context.make_array(o_ty)(context, builder, args[2])
+            n_blocks = args[3]
+            i8 = ir.IntType(8)
+            i32 = ir.IntType(32)
+            v32 = ir.VectorType(i8, 32)
+            v32p = v32.as_pointer()
+            i8p = i8.as_pointer()
+            dptr = builder.bitcast(darr.data, i8p)
+            tptr = builder.bitcast(tarr.data, i8p)
+            optr = builder.bitcast(oarr.data, i8p)
+            mod = builder.module
+            pshufb = cgutils.get_or_insert_function(
+                mod, ir.FunctionType(v32, [v32, v32]), "llvm.x86.avx2.pshuf.b"
+            )
+            prefetch = cgutils.get_or_insert_function(
+                mod,
+                ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                "llvm.prefetch." + i8p.intrinsic_name,
+            )
+
+            def const_vec(vals):
+                return ir.Constant(v32, [ir.Constant(i8, int(x) & 0xFF) for x in vals])
+
+            def mask(vals):
+                return ir.Constant(
+                    ir.VectorType(i32, len(vals)), [ir.Constant(i32, x) for x in vals]
+                )
+
+            tabs = []
+            for t in range(16):
+                p = builder.gep(tptr, [ir.Constant(ir.IntType(64), 32 * t)])
+                tabs.append(builder.load(builder.bitcast(p, v32p), align=1))
+            group = const_vec(_in_lane_group_mask())
+            low4 = const_vec([0x0F] * 32)
+            four = const_vec([4] * 32)
+            unperm = mask(_UNPERM)
+            intp = context.get_value_type(types.intp)
+            with cgutils.for_range(builder, n_blocks, intp=intp) as loop:
+                base = builder.mul(loop.index, ir.Constant(intp, 256))
+                src = builder.gep(dptr, [base])
+                pf = builder.gep(src, [ir.Constant(intp, PREFETCH_BYTES)])
+                builder.call(
+                    prefetch,
+                    [pf, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)],
+                )
+                pf2 = builder.gep(src, [ir.Constant(intp, PREFETCH_BYTES + 128)])
+                builder.call(
+                    prefetch,
+                    [pf2, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)],
+                )
+                vecs = []
+                for q in range(8):
+                    a = builder.gep(src, [ir.Constant(intp, 32 * q)])
+                    v = builder.load(builder.bitcast(a, v32p), align=1)
+                    vecs.append(builder.call(pshufb, [v, group]))
+                for width, plan in _STEPS:
+                    vecs = [
+                        builder.shuffle_vector(vecs[a], vecs[b], mask(_unpack_mask(width, hi)))
+                        for a, b, hi in plan
+                    ]
+                acc = None
+                for v, p in zip(vecs, _POS_OF_VEC, strict=True):
+                    lo = builder.and_(v, low4)
+                    hi = builder.and_(builder.lshr(v, four), low4)
+                    x = builder.xor(
+                        builder.call(pshufb, [tabs[2 * p], lo]),
+                        builder.call(pshufb, [tabs[2 * p + 1], hi]),
+                    )
+                    acc = x if acc is None else builder.xor(acc, x)
+                res = builder.shuffle_vector(acc, acc, unperm)
+                dst = builder.gep(optr, [builder.mul(loop.index, ir.Constant(intp, 32))])
+                builder.store(res, builder.bitcast(dst, v32p), align=1)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    @njit(cache=True)
+    def _encode8_nibble(data, tables, out):
+        """out[i] = check byte of data[i] from the nibble tables; ``data`` (N,) uint64
+        C-contiguous, ``tables`` (16, 32) uint8 C-contiguous from :func:`build_nibble_tables`,
+        ``out`` (N,) uint8 C-contiguous. Needs AVX2."""
+        n = data.shape[0]
+        nblk = n // BLOCK
+        if nblk > 0:
+            _nibble_blocks(data, tables, out, nblk)
+        for i in range(nblk * BLOCK, n):
+            w = data[i]
+            c = np.uint8(0)
+            for p in range(8):
+                b = (w >> np.uint64(8 * p)) & np.uint64(0xFF)
+                c ^= tables[2 * p, b & np.uint64(15)] ^ tables[2 * p + 1, b >> np.uint64(4)]
+            out[i] = c
