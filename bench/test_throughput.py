@@ -2,7 +2,8 @@
 
 Run: ``pytest bench/ --benchmark-only`` (64 MiB of data words per operation). Each result's
 ``extra_info`` holds ``GB/s`` (data-word bytes per second) and ``x_memcpy``, the ratio to
-``numpy.copyto`` of the same buffer timed in this session; campaigns report ``Mpatterns/s``.
+``numpy.copyto`` of the same buffer timed in this session; campaigns report ``Mpatterns/s``;
+``variant`` is the kernel form that ran and ``cpu`` the CPU (``ECCSIM_KERNELS``: dispatch).
 galois runs on 4096 words only (it is ~1000x slower), see ``eccsim.benchmark.reference_ops``.
 """
 
@@ -19,7 +20,8 @@ _copy_seconds: list[float] = []
 
 
 def _id(op: B.Op) -> str:
-    return f"{op.group}: {op.name} [{op.threads} thread{'s' if op.threads != '1' else ''}]"
+    forced = f" ({op.variant})" if op.variant else ""
+    return f"{op.group}: {op.name}{forced} [{op.threads} thread{'s' if op.threads != '1' else ''}]"
 
 
 @pytest.mark.parametrize("op", OPS, ids=_id)
@@ -27,11 +29,14 @@ def test_throughput(benchmark, op):
     B.set_threads(1 if op.threads == "1" else B.threads_all())
     if not _copy_seconds:
         _copy_seconds.append(B.time_op(COPY, 5))
-    op.run()  # JIT warm-up outside the timed rounds
-    if op.setup:
-        benchmark.pedantic(op.run, setup=op.setup, rounds=7, warmup_rounds=1)
-    else:
-        benchmark.pedantic(op.run, rounds=7, warmup_rounds=1)
+    with B.forced_variant(op.variant):
+        op.run()  # JIT warm-up outside the timed rounds
+        if op.setup:
+            benchmark.pedantic(op.run, setup=op.setup, rounds=7, warmup_rounds=1)
+        else:
+            benchmark.pedantic(op.run, rounds=7, warmup_rounds=1)
+        benchmark.extra_info["variant"] = op.label
+    benchmark.extra_info["cpu"] = B.dispatch.cpu_model()
     stats = getattr(benchmark, "stats", None)
     if stats is None:  # --benchmark-disable: ran once, nothing timed
         return

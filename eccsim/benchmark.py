@@ -8,6 +8,7 @@ default), whatever else an operation reads or writes (check bytes, status words)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels as K
+from . import dispatch
 from .codec import decode, encode, scrub
 from .codes import get_code
 from .compile import compile_code
@@ -59,6 +61,31 @@ class Op:
     patterns: int = 0
     setup: Callable[[], object] | None = None
     group: str = ""
+    #: encoder variant forced while this op runs ("" = the automatic choice; see dispatch)
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kernel form that runs: the (forced or automatic) encoder variant for encodes of
+        (72,64)-shaped codes, ``popcount`` for decode/scrub/campaign kernels, ``-`` otherwise."""
+        if self.group == "encode":
+            return self.variant or dispatch.variant()
+        return "popcount" if self.group in ("scrub", "decode", "campaign") else "-"
+
+
+@contextlib.contextmanager
+def forced_variant(name: str):
+    """Run with ``ECCSIM_KERNELS=name`` (nothing forced for ``""``), restoring it afterwards."""
+    old = os.environ.get(dispatch.ENV_VARIANT)
+    if name:
+        os.environ[dispatch.ENV_VARIANT] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(dispatch.ENV_VARIANT, None)
+        else:
+            os.environ[dispatch.ENV_VARIANT] = old
 
 
 def threads_all() -> int:
@@ -138,16 +165,20 @@ def numpy_decode(code, data: np.ndarray, check: np.ndarray):
 
 # ----- the catalogue of measured operations ---------------------------------------------------
 def encode_ops(data64: np.ndarray, data128: np.ndarray) -> list[Op]:
+    """Every catalogue encoder on its automatic variant, then hsiao-secded once more on each
+    other variant this CPU runs (forced: an AVX-512 CPU also runs the AVX2 and generic ones)."""
     ops = []
-    for name in ("parity-byte", "hamming-secded", "hsiao-secded", "hamming-sec-136"):
+    cases = [(n, "") for n in ("parity-byte", "hamming-secded", "hsiao-secded", "hamming-sec-136")]
+    auto = dispatch.variant()
+    cases += [("hsiao-secded", v) for v in dispatch.supported_variants() if v != auto]
+    for name, variant in cases:
         code = get_code(name)
         d = data128 if code.data_words == 2 else data64
         out = np.empty(d.shape[0], dtype=code.check_dtype)
-        ops.append(Op(f"encode {name}", "1", lambda c=code, d=d, o=out: encode(c, d, o), d.nbytes,
-                      group="encode"))  # fmt: skip
-        ops.append(Op(f"encode {name}", "all",
-                      lambda c=code, d=d, o=out: encode(c, d, o, parallel=True), d.nbytes,
-                      group="encode"))  # fmt: skip
+        for threads, par in (("1", False), ("all", True)):
+            ops.append(Op(f"encode {name}", threads,
+                          lambda c=code, d=d, o=out, par=par: encode(c, d, o, parallel=par),
+                          d.nbytes, group="encode", variant=variant))  # fmt: skip
     return ops
 
 
@@ -260,9 +291,11 @@ def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
     data_nbytes = copy.nbytes
     for op in ops:
         set_threads(1 if op.threads == "1" else nall)
-        t = time_op(op, repeat)
+        with forced_variant(op.variant):
+            t = time_op(op, repeat)
+            label = op.label
         row = {"operation": op.name, "threads": op.threads if op.threads == "1" else str(nall),
-               "group": op.group, "seconds": t}  # fmt: skip
+               "group": op.group, "variant": label, "seconds": t}  # fmt: skip
         if op.nbytes:
             # memcpy of the same 64 MiB, timed right next to the operation: ratios stay
             # meaningful on a shared, noisy machine

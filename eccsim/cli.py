@@ -297,7 +297,10 @@ def cmd_bench(args) -> int:
 
     rows = run_report(mib=args.mib, trials=args.trials, galois_words=args.galois_words,
                       repeat=args.repeat)  # fmt: skip
-    print(format_bench_report(rows))
+    from .dispatch import cpu_features, cpu_model
+
+    simd = [f for f in ("avx512vpopcntdq", "avx512f", "avx2", "gfni") if f in cpu_features()]
+    print(format_bench_report(rows, cpu_model(), ", ".join(simd) or "no AVX"))
     return 0
 
 

@@ -150,19 +150,24 @@ def format_kbit_table(code, rows) -> str:
 
 
 # ----- throughput ------------------------------------------------------------------------------
-def format_bench_report(rows: list[dict]) -> str:
-    """The ``eccsim bench`` table (rows of :func:`eccsim.benchmark.run_report`) and the speed-ups
-    over plain numpy and galois measured in the same run."""
+def format_bench_report(rows: list[dict], cpu: str = "", features: str = "") -> str:
+    """The ``eccsim bench`` table (rows of :func:`eccsim.benchmark.run_report`): per row the
+    kernel variant that ran, throughput and ratio to memcpy; then the speed-ups over plain numpy
+    and galois measured in the same run, and the CPU (model and SIMD features) it ran on."""
     out = [
-        f"{'operation':<40} {'threads':>7} {'GB/s':>8} {'x memcpy':>9} {'Mpat/s':>8} {'time':>10}"
+        f"{'operation':<34} {'variant':<9} {'threads':>7} {'GB/s':>8} {'x memcpy':>9} "
+        f"{'Mpat/s':>8} {'time':>10}"
     ]
-    by = {(r["operation"], r["threads"]): r for r in rows}
+    by: dict = {}
+    for r in rows:  # the first row of an operation is its automatic variant
+        by.setdefault((r["operation"], r["threads"]), r)
     for r in rows:
         gb = f"{r['GB/s']:8.2f}" if "GB/s" in r else " " * 8
         x = f"{r['x memcpy']:9.2f}" if "x memcpy" in r else " " * 9
         mp = f"{r['Mpatterns/s']:8.1f}" if "Mpatterns/s" in r else " " * 8
         out.append(
-            f"{r['operation']:<40} {r['threads']:>7} {gb} {x} {mp} {r['seconds'] * 1e3:8.2f} ms"
+            f"{r['operation']:<34} {r.get('variant', '-'):<9} {r['threads']:>7} {gb} {x} {mp} "
+            f"{r['seconds'] * 1e3:8.2f} ms"
         )
     enc = by.get(("encode hsiao-secded", "1"))
     dec = by.get(("decode + status, clean", "1"))
@@ -175,4 +180,5 @@ def format_bench_report(rows: list[dict]) -> str:
                 f"eccsim {what} (1 thread) is {mine['GB/s'] / r['GB/s']:,.0f}x {ref.split(', ')[1]}"
             )
     machine = f"{os.cpu_count()} CPUs"
-    return "\n".join([*out, "", *lines, f"({machine}; ratios measured in this run)"])
+    cpu_line = [f"CPU: {cpu}" + (f"; SIMD: {features}" if features else "")] if cpu else []
+    return "\n".join([*out, "", *lines, *cpu_line, f"({machine}; ratios measured in this run)"])
