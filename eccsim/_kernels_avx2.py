@@ -60,7 +60,10 @@ def encode_nibble_numpy(data: np.ndarray, tables: np.ndarray, out: np.ndarray) -
 
 
 def cpu_has_avx2() -> bool:
-    """True when numba's target CPU (the host) has AVX2."""
+    """True when numba's target CPU has AVX2: the host's features, or the ``NUMBA_CPU_FEATURES``
+    that numba compiles for when that is set."""
+    if config.CPU_FEATURES is not None:
+        return "+avx2" in config.CPU_FEATURES.split(",")
     try:
         import llvmlite.binding as llvm
 
