@@ -19,7 +19,7 @@ Table layout (:func:`build_nibble_tables`): ``tables`` is ``(16, 32)`` uint8, C-
 from __future__ import annotations
 
 import numpy as np
-from numba import config, njit, types
+from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
 BLOCK = 32  # words per vector step
@@ -254,3 +254,15 @@ else:
                 b = (w >> np.uint64(8 * p)) & np.uint64(0xFF)
                 c ^= tables[2 * p, b & np.uint64(15)] ^ tables[2 * p + 1, b >> np.uint64(4)]
             out[i] = c
+
+
+@njit(cache=True, parallel=True)
+def _encode8_nibble_par(data, tables, out, parts):
+    """Multi-threaded :func:`_encode8_nibble` over contiguous slices of whole 32-word blocks."""
+    n = data.shape[0]
+    step = (n + parts - 1) // parts
+    step = (step + BLOCK - 1) // BLOCK * BLOCK
+    for p in prange(parts):
+        s = min(n, p * step)
+        e = min(n, s + step)
+        _encode8_nibble(data[s:e], tables, out[s:e])
