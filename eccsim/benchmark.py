@@ -63,14 +63,16 @@ class Op:
     group: str = ""
     #: encoder variant forced while this op runs ("" = the automatic choice; see dispatch)
     variant: str = ""
+    #: whether the op runs a (72,64)-shaped encoder, the only kind with per-CPU variants
+    has_variants: bool = False
 
     @property
     def label(self) -> str:
         """The kernel form that runs: the (forced or automatic) encoder variant for encodes of
         (72,64)-shaped codes, ``popcount`` for decode/scrub/campaign kernels, ``-`` otherwise."""
-        if self.group == "encode":
+        if self.has_variants:
             return self.variant or dispatch.variant()
-        return "popcount" if self.group in ("scrub", "decode", "campaign") else "-"
+        return "popcount" if self.group in ("encode", "scrub", "decode", "campaign") else "-"
 
 
 @contextlib.contextmanager
@@ -178,7 +180,8 @@ def encode_ops(data64: np.ndarray, data128: np.ndarray) -> list[Op]:
         for threads, par in (("1", False), ("all", True)):
             ops.append(Op(f"encode {name}", threads,
                           lambda c=code, d=d, o=out, par=par: encode(c, d, o, parallel=par),
-                          d.nbytes, group="encode", variant=variant))  # fmt: skip
+                          d.nbytes, group="encode", variant=variant,
+                          has_variants=compile_code(code).fast8))  # fmt: skip
     return ops
 
 
