@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,9 @@ SPEC = CampaignSpec(codes=("hamming-secded", "hsiao-secded"), faults=("chip-burs
 EXIT_WITHIN_S = 4.0
 
 
-def start(out: Path, *extra: str) -> subprocess.Popen:
+def start(out: Path, *extra: str, opts=OPTS) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *OPTS, "--out", str(out), *extra],
+        [sys.executable, "-m", "eccsim.cli", "campaign", *opts, "--out", str(out), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -98,13 +99,13 @@ def alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def interrupt_repeatedly(out: Path, times: int, seed: int) -> int:
+def interrupt_repeatedly(out: Path, times: int, seed: int, opts=OPTS) -> int:
     """Start (or resume) the campaign and SIGINT it at a random moment, ``times`` times;
     return how many signals landed on a running campaign."""
     rng = random.Random(seed)
     landed = 0
     for _ in range(times):
-        proc = start(out, *(["--resume"] if (out / "checkpoint.json").exists() else []))
+        proc = start(out, *(["--resume"] if (out / "checkpoint.json").exists() else []), opts=opts)
         time.sleep(rng.uniform(0.05, 1.5))
         if proc.poll() is not None:  # finished (or failed) before the signal
             _, err = proc.communicate()
@@ -135,12 +136,12 @@ def interrupt_repeatedly(out: Path, times: int, seed: int) -> int:
     return landed
 
 
-def resume_to_the_end(out: Path) -> dict:
+def resume_to_the_end(out: Path, opts=OPTS) -> dict:
     if (out / "results.json").exists():
         return counts_of(load_results(out))
     args = ["--resume"] if (out / "checkpoint.json").exists() else []
     r = subprocess.run(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *OPTS, "--out", str(out), *args],
+        [sys.executable, "-m", "eccsim.cli", "campaign", *opts, "--out", str(out), *args],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -156,11 +157,18 @@ def test_ctrl_c_ends_a_two_worker_campaign_within_seconds_and_resume_completes_i
     assert resume_to_the_end(out) == uninterrupted
 
 
+#: five times the work, so that ten interruptions land before the campaign is done
+LONG_OPTS = [*OPTS, "--trials", "3000000"]
+
+
 @pytest.mark.slow
-def test_ten_ctrl_c_at_random_moments_each_end_the_run_and_lose_nothing(tmp_path, uninterrupted):
+def test_ten_ctrl_c_at_random_moments_each_end_the_run_and_lose_nothing(tmp_path):
     out = tmp_path / "res"
-    assert interrupt_repeatedly(out, 10, seed=2) >= 5  # a fast machine may finish sooner
-    assert resume_to_the_end(out) == uninterrupted
+    assert interrupt_repeatedly(out, 10, seed=2, opts=LONG_OPTS) >= 8
+    whole = counts_of(
+        run_campaign(replace(SPEC, trials=3_000_000), None, workers=1, progress=False)
+    )
+    assert resume_to_the_end(out, opts=LONG_OPTS) == whole
 
 
 def test_sigterm_ends_the_run_like_ctrl_c_and_leaves_no_worker(tmp_path, uninterrupted):
