@@ -301,18 +301,32 @@ def _scrub8(data, check, m8, table, pat_data, pat_check):
         if anyerr == 0:
             clean += m
             continue
-        for i in range(m):
-            v = syn[i]
-            if v == 0:
-                clean += 1
-                continue
-            a = table[v]
-            if a < 0:
-                due += 1
-            else:
-                corrected += 1
-                blk[i] ^= pat_data[a]
-                cb[i] ^= pat_check[a]
+        a, b, c = _scrub_fix(blk, cb, syn, m, table, pat_data, pat_check)
+        clean += a
+        corrected += b
+        due += c
+    return clean, corrected, due
+
+
+@njit(cache=True, inline="always")
+def _scrub_fix(blk, cb, syn, m, table, pat_data, pat_check):
+    """Fix the words of a block with a correctable syndrome ``syn[i]`` in place; returns the
+    block's (clean, corrected, DUE) counts. Shared by every scrub variant."""
+    clean = 0
+    corrected = 0
+    due = 0
+    for i in range(m):
+        v = syn[i]
+        if v == 0:
+            clean += 1
+            continue
+        a = table[v]
+        if a < 0:
+            due += 1
+        else:
+            corrected += 1
+            blk[i] ^= pat_data[a]
+            cb[i] ^= pat_check[a]
     return clean, corrected, due
 
 
@@ -367,16 +381,23 @@ def _decode8(data, check, m8, table, pat_data, pat_check, out_data, out_check, s
             ocb[i] = cb[i]
         for i in range(m):
             stb[i] = STATUS_CLEAN
-        if anyerr == 0:
-            continue
-        for i in range(m):
-            v = syn[i]
-            if v != 0:
-                a = table[v]
-                stb[i] = a
-                if a >= 0:
-                    odb[i] ^= pat_data[a]
-                    ocb[i] ^= pat_check[a]
+        if anyerr != 0:
+            _decode_fix(odb, ocb, stb, syn, m, table, pat_data, pat_check)
+
+
+@njit(cache=True)
+def _decode_fix(odb, ocb, stb, syn, m, table, pat_data, pat_check):
+    """Apply the decoder's action for each non-zero syndrome of a block (status, and the
+    correction of data and check bits); shared by every decode variant, run only for blocks
+    with an error."""
+    for i in range(m):
+        v = syn[i]
+        if v != 0:
+            a = table[v]
+            stb[i] = a
+            if a >= 0:
+                odb[i] ^= pat_data[a]
+                ocb[i] ^= pat_check[a]
 
 
 @njit(cache=True, parallel=True)

@@ -68,10 +68,12 @@ class Op:
 
     @property
     def label(self) -> str:
-        """The kernel form that runs: the (forced or automatic) encoder variant for encodes of
-        (72,64)-shaped codes, ``popcount`` for decode/scrub/campaign kernels, ``-`` otherwise."""
+        """The kernel form that runs: the (forced or automatic) variant for encodes of
+        (72,64)-shaped codes, ``avx2`` or ``popcount`` for scrubs (their syndrome pass),
+        ``popcount`` for decode and campaign kernels, ``-`` otherwise."""
         if self.has_variants:
-            return self.variant or dispatch.variant()
+            v = self.variant or dispatch.variant()
+            return v if self.group == "encode" or v == "avx2" else "popcount"
         return "popcount" if self.group in ("encode", "scrub", "decode", "campaign") else "-"
 
 
@@ -210,7 +212,7 @@ def decode_ops(data: np.ndarray, code_name: str = "hsiao-secded") -> list[Op]:
         for threads, par in (("1", False), ("all", True)):
             ops.append(Op(f"scrub in place, {label}", threads,
                           lambda par=par: scrub(code, work, wcheck, parallel=par), data.nbytes,
-                          setup=setup, group="scrub"))  # fmt: skip
+                          setup=setup, group="scrub", has_variants=True))  # fmt: skip
             ops.append(Op(f"decode + status, {label}", threads,
                           lambda src=src, par=par: decode(code, src, check, parallel=par, out=out),
                           data.nbytes, group="decode"))  # fmt: skip

@@ -22,8 +22,9 @@ of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code 
 
 :func:`variant` picks the first of these the running CPU supports; the environment variable
 ``ECCSIM_KERNELS`` (``auto``, ``avx512``, ``avx2``, ``generic``) forces one for tests and
-benchmarks (an AVX-512 CPU runs all three). Decode, scrub and the fused campaign kernel use the
-popcount form on every CPU for now.
+benchmarks (an AVX-512 CPU runs all three). Scrub takes the nibble syndrome pass under
+``avx2`` and the popcount one otherwise; decode with status and the fused campaign kernel use
+popcount on every CPU for now.
 """
 
 from __future__ import annotations
@@ -178,7 +179,14 @@ def scrub_inplace(cc: CompiledCode, d: np.ndarray, c: np.ndarray, parallel: bool
     """Correct codewords in place; returns int64 counts (clean, corrected, uncorrectable)."""
     counts = np.zeros(3, dtype=np.int64)
     table = cc.require_table()
-    if cc.fast8:
+    if cc.fast8 and variant() == "avx2":
+        kern = _avx2_kernel()
+        args = (d.reshape(-1), c, _nibble_tables(cc.m8.tobytes()), table, cc.pat_data1,
+                cc.pat_check_c)  # fmt: skip
+        counts[:] = (
+            kern._scrub8_nibble_par(*args, parts()) if parallel else kern._scrub8_nibble(*args)
+        )
+    elif cc.fast8:
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c)
         counts[:] = K._scrub8_par(*args, parts()) if parallel else K._scrub8(*args)
     else:
