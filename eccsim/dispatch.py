@@ -47,9 +47,14 @@ NEEDS = {"avx512": ("avx512vpopcntdq",), "avx2": ("avx2",), "generic": ()}
 
 @functools.cache
 def cpu_features() -> frozenset[str]:
-    """The running CPU's features as LLVM names them (``avx2``, ``avx512vpopcntdq``, ...)."""
+    """The features of the CPU numba compiles for, as LLVM names them (``avx2``,
+    ``avx512vpopcntdq``, ...): the host's, or those ``NUMBA_CPU_FEATURES`` names when set (a
+    kernel must never use instructions its compile target lacks)."""
     import llvmlite.binding as llvm
+    from numba import config
 
+    if config.CPU_FEATURES:
+        return frozenset(f[1:] for f in config.CPU_FEATURES.split(",") if f.startswith("+"))
     feats = llvm.get_host_cpu_features()
     return frozenset(k for k in feats if feats[k])
 

@@ -111,3 +111,23 @@ def test_every_variant_scrubs_like_the_reference(forced, rng, name):
         assert counts.clean == status.count(ref.CLEAN)
         assert counts.uncorrectable == status.count(ref.DUE)
         assert counts.corrected == n - counts.clean - counts.uncorrectable
+
+
+def test_a_compile_target_without_avx2_never_gets_the_nibble_kernels(tmp_path):
+    """With NUMBA_CPU_FEATURES naming a target without AVX2, only the generic (and no AVX2)
+    kernels may be chosen: a kernel must not use instructions its target lacks."""
+    import subprocess
+    import sys
+
+    code = (
+        "from eccsim import dispatch; import numpy as np, eccsim; "
+        "print(dispatch.supported_variants(), dispatch.variant()); "
+        "d = np.arange(100, dtype=np.uint64); eccsim.encode('hsiao-secded', d)"
+    )
+    env = {**__import__("os").environ, "NUMBA_CPU_NAME": "x86-64", "NUMBA_CPU_FEATURES": "+sse2",
+           "NUMBA_CACHE_DIR": str(tmp_path)}  # fmt: skip
+    env.pop(dispatch.ENV_VARIANT, None)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "('generic',) generic"
