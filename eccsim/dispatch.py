@@ -79,13 +79,10 @@ def cpu_model() -> str:
 
 
 def _avx2_kernel():
-    """The nibble-table encoder module if it is built, else None."""
-    try:
-        from . import _kernels_avx2
-    except ImportError:
-        return None
-    ok = hasattr(_kernels_avx2, "_encode8_nibble") and hasattr(_kernels_avx2, "build_nibble_tables")
-    return _kernels_avx2 if ok else None
+    """The nibble-table kernels (imported on first use: only AVX2 targets compile them)."""
+    from . import _kernels_avx2
+
+    return _kernels_avx2
 
 
 @functools.lru_cache(maxsize=64)
@@ -96,16 +93,13 @@ def _nibble_tables(m8_bytes: bytes) -> np.ndarray:
 
 
 def supported_variants() -> tuple[str, ...]:
-    """Variants this CPU can run (and that are built), best first."""
+    """Variants this CPU (numba's compile target) can run, best first."""
     have = cpu_features()
-    out = [v for v in VARIANTS if all(f in have for f in NEEDS[v])]
-    if "avx2" in out and _avx2_kernel() is None:
-        out.remove("avx2")
-    return tuple(out)
+    return tuple(v for v in VARIANTS if all(f in have for f in NEEDS[v]))
 
 
 def variant() -> str:
-    """The encoder variant in use: ``ECCSIM_KERNELS`` if set (and not ``auto``), else the best
+    """The kernel variant in use: ``ECCSIM_KERNELS`` if set (and not ``auto``), else the best
     the CPU supports. A forced variant the CPU cannot run is an :class:`InputError`."""
     forced = os.environ.get(ENV_VARIANT, "auto").strip().lower() or "auto"
     ok = supported_variants()
@@ -115,7 +109,7 @@ def variant() -> str:
     if forced not in ok:
         need = ", ".join(NEEDS[forced]) or "nothing"
         raise InputError(
-            f"{ENV_VARIANT}={forced} needs CPU features {need} and a built kernel; this CPU "
+            f"{ENV_VARIANT}={forced} needs CPU features {need}; this CPU "
             f"({cpu_model()}) runs {', '.join(ok)}"
         )
     return forced
