@@ -10,7 +10,7 @@ transpose of 16-bit elements with unpacks), looks the two nibbles of each byte u
 in the 16 tables, XORs the 16 lookups and stores 32 check bytes; it prefetches 2 KiB ahead.
 Tail words (``N % 32``) take a scalar table loop.
 
-Table layout (:func:`build_nibble_tables`): ``tables`` is ``(16, 32)`` uint8, C-contiguous; row
+Table layout (:func:`eccsim.compile.build_nibble_tables`, ``CompiledCode.nibble``): ``tables`` is ``(16, 32)`` uint8, C-contiguous; row
 ``2 * p + h`` (byte position ``p`` = 0..7 of the little-endian uint64 word, ``h`` = 0 low nibble,
 1 high nibble) holds the 16-entry table ``T[p][h]`` twice (bytes 0..15 and 16..31), because
 ``vpshufb`` looks up within each 128-bit lane.
@@ -22,32 +22,10 @@ import numpy as np
 from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
-from ._kernels import BLK, _scrub_fix
+from ._kernels import BLK, _scrub_fix, _slices
 
 BLOCK = 32  # words per vector step
 PREFETCH_BYTES = 2048
-
-
-def build_nibble_tables(m8: np.ndarray) -> np.ndarray:
-    """``(16, 32)`` uint8 nibble tables of the masks ``m8`` (uint64, up to 8 masks; mask ``j``
-    selects the data bits of check bit ``j``; padding masks are 0). See the module docstring."""
-    m = np.asarray(m8, dtype=np.uint64).ravel()
-    if m.shape[0] > 8:
-        raise ValueError("at most 8 masks (r <= 8)")
-    # col[b] = check bits that data bit b feeds
-    col = np.zeros(64, dtype=np.uint8)
-    for j in range(m.shape[0]):
-        bits = (m[j] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-        col |= (bits.astype(np.uint8) << np.uint8(j)).astype(np.uint8)
-    v = np.arange(16)
-    tables = np.zeros((16, 32), dtype=np.uint8)
-    for t in range(16):  # t = 2p + h: data bits 4t .. 4t + 3
-        tab = np.zeros(16, dtype=np.uint8)
-        for b in range(4):
-            tab ^= np.where((v >> b) & 1, col[4 * t + b], 0).astype(np.uint8)
-        tables[t, :16] = tab
-        tables[t, 16:] = tab
-    return tables
 
 
 def encode_nibble_numpy(data: np.ndarray, tables: np.ndarray, out: np.ndarray) -> None:
@@ -243,7 +221,7 @@ else:
     @njit(cache=True)
     def _encode8_nibble(data, tables, out):
         """out[i] = check byte of data[i] from the nibble tables; ``data`` (N,) uint64
-        C-contiguous, ``tables`` (16, 32) uint8 C-contiguous from :func:`build_nibble_tables`,
+        C-contiguous, ``tables`` (16, 32) uint8 C-contiguous (``CompiledCode.nibble``),
         ``out`` (N,) uint8 C-contiguous. Needs AVX2."""
         n = data.shape[0]
         nblk = n // BLOCK
@@ -262,8 +240,7 @@ else:
 def _encode8_nibble_par(data, tables, out, parts):
     """Multi-threaded :func:`_encode8_nibble` over contiguous slices of whole 32-word blocks."""
     n = data.shape[0]
-    step = (n + parts - 1) // parts
-    step = (step + BLOCK - 1) // BLOCK * BLOCK
+    step = (_slices(n, parts) + BLOCK - 1) // BLOCK * BLOCK
     for p in prange(parts):
         s = min(n, p * step)
         e = min(n, s + step)
@@ -313,7 +290,7 @@ def _scrub8_nibble(data, check, tables, table, pat_data, pat_check):
 def _scrub8_nibble_par(data, check, tables, table, pat_data, pat_check, parts):
     """Multi-threaded :func:`_scrub8_nibble`; returns the summed counts."""
     n = data.shape[0]
-    step = (n + parts - 1) // parts
+    step = _slices(n, parts)
     local = np.zeros((parts, 3), dtype=np.int64)
     for p in prange(parts):
         s = min(n, p * step)

@@ -42,6 +42,7 @@ class CompiledCode:
     pat_weight: np.ndarray  # (P,) int64 number of bits in pattern p
     m8: np.ndarray | None  # (8,) uint64 padded masks when k <= 64 and r <= 8 (fast kernels)
     m8w2: np.ndarray | None  # (2, 8) uint64 padded masks when 64 < k <= 128 and r <= 8
+    nibble: np.ndarray | None  # (16, 32) uint8 nibble tables of m8 (AVX2 kernels), with m8
     pat_data1: np.ndarray  # (P,) uint64: pat_data[:, 0] (fast kernels)
     pat_check_c: np.ndarray  # (P,) pat_check in the check dtype (fast kernels)
 
@@ -58,6 +59,28 @@ class CompiledCode:
                 f"r <= {MAX_TABLE_BITS} (a 2**r-entry syndrome table)"
             )
         return self.table
+
+
+def build_nibble_tables(m8: np.ndarray) -> np.ndarray:
+    """``(16, 32)`` uint8 nibble tables of the masks ``m8`` (uint64, up to 8 masks; mask ``j``
+    selects the data bits of check bit ``j``; padding masks are 0). Layout: :mod:`eccsim._kernels_avx2`."""
+    m = np.asarray(m8, dtype=np.uint64).ravel()
+    if m.shape[0] > 8:
+        raise ValueError("at most 8 masks (r <= 8)")
+    # col[b] = check bits that data bit b feeds
+    col = np.zeros(64, dtype=np.uint8)
+    for j in range(m.shape[0]):
+        bits = (m[j] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        col |= (bits.astype(np.uint8) << np.uint8(j)).astype(np.uint8)
+    v = np.arange(16)
+    tables = np.zeros((16, 32), dtype=np.uint8)
+    for t in range(16):  # t = 2p + h: data bits 4t .. 4t + 3
+        tab = np.zeros(16, dtype=np.uint8)
+        for b in range(4):
+            tab ^= np.where((v >> b) & 1, col[4 * t + b], 0).astype(np.uint8)
+        tables[t, :16] = tab
+        tables[t, 16:] = tab
+    return tables
 
 
 @lru_cache(maxsize=64)
@@ -94,6 +117,9 @@ def compile_code(code: LinearCode) -> CompiledCode:
         m8 = np.zeros(8, dtype=np.uint64)
         m8[:r] = masks[:, 0]
         m8.setflags(write=False)
+    nibble = None if m8 is None else build_nibble_tables(m8)
+    if nibble is not None:
+        nibble.setflags(write=False)
     m8w2 = None
     if W == 2 and r <= 8:
         m8w2 = np.zeros((2, 8), dtype=np.uint64)
@@ -118,6 +144,7 @@ def compile_code(code: LinearCode) -> CompiledCode:
         pat_weight=pat_weight,
         m8=m8,
         m8w2=m8w2,
+        nibble=nibble,
         pat_data1=pat_data1,
         pat_check_c=pat_check_c,
     )

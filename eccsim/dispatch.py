@@ -85,13 +85,6 @@ def _avx2_kernel():
     return _kernels_avx2
 
 
-@functools.lru_cache(maxsize=64)
-def _nibble_tables(m8_bytes: bytes) -> np.ndarray:
-    """The nibble lookup tables of the padded masks ``m8`` (built once per code)."""
-    m8 = np.frombuffer(m8_bytes, dtype=np.uint64)
-    return _avx2_kernel().build_nibble_tables(m8)
-
-
 def supported_variants() -> tuple[str, ...]:
     """Variants this CPU (numba's compile target) can run, best first."""
     have = cpu_features()
@@ -127,7 +120,7 @@ def encode_into(cc: CompiledCode, d: np.ndarray, out: np.ndarray, parallel: bool
     if cc.fast8:
         v = variant()
         if v == "avx2":
-            kern, tables = _avx2_kernel(), _nibble_tables(cc.m8.tobytes())
+            kern, tables = _avx2_kernel(), cc.nibble
             if parallel:
                 kern._encode8_nibble_par(d.reshape(-1), tables, out, parts())
             else:
@@ -180,7 +173,7 @@ def scrub_inplace(cc: CompiledCode, d: np.ndarray, c: np.ndarray, parallel: bool
     table = cc.require_table()
     if cc.fast8 and variant() == "avx2":
         kern = _avx2_kernel()
-        args = (d.reshape(-1), c, _nibble_tables(cc.m8.tobytes()), table, cc.pat_data1,
+        args = (d.reshape(-1), c, cc.nibble, table, cc.pat_data1,
                 cc.pat_check_c)  # fmt: skip
         counts[:] = (
             kern._scrub8_nibble_par(*args, parts()) if parallel else kern._scrub8_nibble(*args)

@@ -14,11 +14,10 @@ import eccsim
 from eccsim import LinearCode, code_names, get_code
 from eccsim._kernels_avx2 import (
     _encode8_nibble,
-    build_nibble_tables,
     cpu_has_avx2,
     encode_nibble_numpy,
 )
-from eccsim.compile import compile_code
+from eccsim.compile import build_nibble_tables, compile_code
 
 try:
     import reference as ref
