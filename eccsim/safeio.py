@@ -6,7 +6,7 @@ against a limit *before* reading or allocating, and turns malformed, renamed (``
 ``.npy``) or deeply nested input into a one-line :class:`~eccsim.errors.EccsimError` that
 names the file.
 
-Writing: :func:`atomic_write_bytes` / :func:`atomic_write_text` / :func:`atomic_save_figure`
+Writing: :func:`atomic_open` / :func:`atomic_write_text` / :func:`atomic_save_figure`
 create an exclusive, unpredictably named temporary file in the target folder (``mkstemp``:
 ``O_CREAT | O_EXCL``, never following a symlink), fsync it and ``os.replace`` it over the
 target, so readers see the old file or the new one. :class:`FolderLock` keeps two runs off
@@ -258,12 +258,6 @@ def atomic_open(path: str | Path, mode: str = "wb"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_open`)."""
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
