@@ -17,8 +17,9 @@ of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code 
   on AVX-512 CPUs (where LLVM compiles the same IR to AVX-512 shuffles);
 * ``avx512``: check bit j = parity of ``popcount(word & mask_j)``; LLVM turns it into
   ``vpopcntq`` on CPUs with AVX-512 VPOPCNTDQ (elsewhere popcount is emulated: slow);
-* ``generic``: the same parities by shifts and XORs only (``_kernels._check8_fold``), for any
-  CPU.
+* ``generic``: the same parities by shifts, ANDs and XORs only, for any CPU
+  (``_kernels._encode8_fold``: groups of 8 words byte-transposed, masked, and folded by a
+  packing tree; ~3 AVX-512 or ~10 AVX2 instructions per word, vectorized across groups).
 
 :func:`variant` picks the first of these the running CPU supports; the environment variable
 ``ECCSIM_KERNELS`` (``auto``, ``avx512``, ``avx2``, ``generic``) forces one for tests and
