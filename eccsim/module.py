@@ -200,12 +200,29 @@ class ModuleGeometry:
         return np.bitwise_or.reduce(d, axis=1), np.bitwise_or.reduce(c, axis=1)
 
     def check_code(self, code) -> None:
-        """Raise :class:`ModuleError` unless ``code`` has this module's (n, k)."""
+        """Raise :class:`ModuleError` unless ``code`` has this module's (n, k) and, for a code
+        over symbols (any code with a ``symbols`` layout, e.g. Chipkill), unless every symbol
+        lies on one chip: a chip failure must stay inside one symbol for symbol correction to
+        mean chip correction."""
         if code.n != self.n or code.k != self.k:
             raise ModuleError(
                 f"code {code.name!r} is ({code.n},{code.k}) but module {self.name!r} stores "
                 f"({self.n},{self.k}) codewords"
             )
+        symbols = getattr(code, "symbols", None)
+        if symbols is None:
+            return
+        chip = self.chip_of_bit
+        for s, bits in enumerate(symbols):
+            chips = sorted({int(chip[b]) for b in bits})
+            if len(chips) > 1:
+                m = len(bits)
+                raise ModuleError(
+                    f"code {code.name!r} does not fit module {self.name!r}: its {m}-bit symbol "
+                    f"{s} spans chips {chips}; the module's chips carry {self.chip_width} bits "
+                    f"x {self.beats_per_codeword} beat(s) = {self.chip_width * self.beats_per_codeword}"
+                    f" bits of each codeword, sent {self.chip_width} per beat"
+                )
 
     def describe(self) -> str:
         chips = f"{self.chips} x{self.chip_width} chips"
@@ -242,6 +259,45 @@ _PRESETS: dict[str, ModuleGeometry] = {
             burst_length=8,
             check_chips=(16, 17),
             summary="18 x4 chips: 16 data + 2 check, one (72,64) word per beat",
+        ),
+        ModuleGeometry(
+            "x4-chipkill-dimm",
+            chips=18,
+            chip_width=4,
+            burst_length=8,
+            check_chips=(16, 17),
+            beats_per_codeword=2,
+            summary="18 x4 chips, one (144,128) codeword per 2 beats: each chip sends 4 DQ x 2 "
+            "beats = one 8-bit symbol (x4 Chipkill)",
+        ),
+        ModuleGeometry(
+            "x8-lockstep-2dimm",
+            chips=18,
+            chip_width=8,
+            burst_length=8,
+            check_chips=(8, 17),
+            summary="two 9-chip x8 ECC DIMMs in lock-step (144-bit bus), one (144,128) codeword "
+            "per beat: each chip sends one 8-bit symbol (x8 SDDC)",
+        ),
+        ModuleGeometry(
+            "x4-lockstep-2dimm",
+            chips=36,
+            chip_width=4,
+            burst_length=8,
+            check_chips=(16, 17, 34, 35),
+            beats_per_codeword=2,
+            summary="two 18-chip x4 ECC DIMMs in lock-step (144-bit bus), one (288,256) codeword "
+            "per 2 beats: 32 data + 4 check symbols of 4 DQ x 2 beats (x4 SSC-DSD)",
+        ),
+        ModuleGeometry(
+            "ddr5-x4-subchannel",
+            chips=10,
+            chip_width=4,
+            burst_length=16,
+            check_chips=(8, 9),
+            beats_per_codeword=2,
+            summary="DDR5 sub-channel: 10 x4 chips (8 data + 2 ECC), 40-bit bus, burst of 16: "
+            "64-byte line in 8 (80,64) codewords, each chip one 8-bit symbol per 2 beats",
         ),
     )
 }

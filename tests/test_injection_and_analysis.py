@@ -19,6 +19,7 @@ import pytest
 
 from eccsim import LinearCode, get_code
 from eccsim.analysis import enumerate_kbit, exact_kbit, subset_syndrome_counts
+from eccsim.codes import SymbolCode
 from eccsim.faults import fault_names, get_fault
 from eccsim.injection import inject
 from eccsim.module import get_module
@@ -179,6 +180,8 @@ def test_exact_kbit_states_each_codes_guarantee(code):
     if code.decoder == "sec":  # every single-bit error corrected, nothing else is
         assert rows[0].ce == code.n
         assert all(r.ce == 0 for r in rows[1:])
+    elif isinstance(code, SymbolCode):  # every error inside one symbol corrected, nothing else
+        assert [r.ce for r in rows] == [code.n_sym * math.comb(code.symbol_bits, r.k) for r in rows]
     else:
         assert all(r.ce == 0 for r in rows)
     if code.name in SECDED:  # every double error detected

@@ -18,13 +18,14 @@ ROOT = Path(eccsim.__file__).parent
 #: layer of each top-level part of the package; an import may only point to the same or a
 #: lower layer (and the whole graph must still be acyclic)
 LAYERS = {
-    "errors": 0, "status": 0, "validate": 0, "bits": 0, "gf2": 0, "safeio": 0, "stats": 0,
+    "errors": 0, "status": 0, "validate": 0, "bits": 0, "gf2": 0, "gf2m": 0, "safeio": 0,
+    "stats": 0,
     "outcomes": 0, "version": 0,
     "codes": 1,
     "compile": 2, "module": 2,
     "_kernels": 3, "_kernels_avx2": 3, "dispatch": 3, "faults": 3,
     "codec": 4,
-    "injection": 5, "analysis": 5, "memory": 5,
+    "injection": 5, "analysis": 5, "memory": 5, "system": 5,
     "results": 6, "report": 6, "ber": 6, "campaign": 6, "benchmark": 6,
     "plots": 7,
     "cli": 8, "__init__": 9,

@@ -7,6 +7,7 @@ from .hamming import hamming_sec, hamming_secded
 from .hsiao import hsiao_secded
 from .linear import MAX_CHECK_BITS, MAX_CODE_BITS, Distance, LinearCode
 from .parity import parity_byte
+from .symbol import SymbolCode, interleaved_symbols, reed_solomon
 
 __all__ = [
     "MAX_CHECK_BITS",
@@ -14,11 +15,14 @@ __all__ = [
     "CodeError",
     "Distance",
     "LinearCode",
+    "SymbolCode",
     "code_names",
     "get_code",
     "hamming_sec",
     "hamming_secded",
     "hsiao_secded",
+    "interleaved_symbols",
     "load_code",
     "parity_byte",
+    "reed_solomon",
 ]

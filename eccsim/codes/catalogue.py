@@ -12,13 +12,34 @@ from .hamming import hamming_sec, hamming_secded
 from .hsiao import hsiao_secded
 from .linear import LinearCode
 from .parity import parity_byte
+from .symbol import reed_solomon
 
 _BUILDERS: dict[str, Callable[[], LinearCode]] = {
     "parity-byte": lambda: parity_byte(8),
     "hamming-secded": lambda: hamming_secded(64, name="hamming-secded"),
     "hsiao-secded": lambda: hsiao_secded(64, 8, name="hsiao-secded"),
     "hamming-sec-136": lambda: hamming_sec(128, 8, name="hamming-sec-136"),
-}
+    "chipkill-x4": lambda: reed_solomon(
+        18, 16, 8, width=4, name="chipkill-x4",
+        summary="x4 Chipkill: RS(18,16) over GF(2^8), one symbol = one x4 chip's 4 bits x 2 beats",
+    ),
+    "sddc-x8": lambda: reed_solomon(
+        18, 16, 8, width=8, name="sddc-x8",
+        summary="x8 single-device data correction: RS(18,16) over GF(2^8), one symbol = one x8 "
+        "chip's 8 bits in one beat (two x8 DIMMs in lock-step)",
+    ),
+    "ssc-dsd-x4-PENDING": lambda: reed_solomon(
+        36, 32, 8, width=4, name="ssc-dsd-x4",
+        summary="x4 SSC-DSD: RS(36,32) over GF(2^8) on two x4 DIMMs in lock-step, one symbol = "
+        "one x4 chip's 4 bits x 2 beats",
+    ),
+    "ddr5-rank-x4": lambda: reed_solomon(
+        10, 8, 8, width=4, name="ddr5-rank-x4",
+        summary="DDR5 rank-level Chipkill on a 10-chip x4 sub-channel: RS(10,8) over GF(2^8), "
+        "one symbol = one x4 chip's 4 bits x 2 beats",
+    ),
+}  # fmt: skip
+_BUILDERS.pop("ssc-dsd-x4-PENDING")  # TODO(keyed lookup for r > 22) - temporary
 
 
 def code_names() -> list[str]:
