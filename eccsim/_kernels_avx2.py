@@ -22,7 +22,8 @@ import numpy as np
 from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
-from ._kernels import BLK, _scrub_fix, _slices
+from ._kernels import BLK, _decode_fix, _scrub_fix, _slices
+from .status import STATUS_CLEAN
 
 BLOCK = 32  # words per vector step
 PREFETCH_BYTES = 2048
@@ -112,11 +113,102 @@ _STEPS, _POS_OF_VEC, _WORD_OF_SLOT = _transpose_plan()
 _UNPERM = [_WORD_OF_SLOT.index(w) for w in range(32)]
 
 
+class _Emit:
+    """LLVM IR for the nibble kernels, shared by the encoder and the fused decoder: the
+    constants, the 16 table vectors, and the check bytes of 32 loaded words."""
+
+    def __init__(self, context, builder, tables_ptr):
+        from llvmlite import ir
+        from numba.core import cgutils
+
+        self.ir, self.builder = ir, builder
+        self.i8, self.i32 = ir.IntType(8), ir.IntType(32)
+        self.v32 = ir.VectorType(self.i8, 32)
+        self.v32p = self.v32.as_pointer()
+        self.i8p = self.i8.as_pointer()
+        self.intp = context.get_value_type(types.intp)
+        mod = builder.module
+        self.pshufb = cgutils.get_or_insert_function(
+            mod, ir.FunctionType(self.v32, [self.v32, self.v32]), "llvm.x86.avx2.pshuf.b"
+        )
+        self.prefetch_fn = cgutils.get_or_insert_function(
+            mod,
+            ir.FunctionType(ir.VoidType(), [self.i8p, self.i32, self.i32, self.i32]),
+            "llvm.prefetch." + self.i8p.intrinsic_name,
+        )
+        tptr = builder.bitcast(tables_ptr, self.i8p)
+        self.tabs = [self.load32(builder.gep(tptr, [ir.Constant(ir.IntType(64), 32 * t)]))
+                     for t in range(16)]  # fmt: skip
+        self.group = self.const_vec(_in_lane_group_mask())
+        self.low4 = self.const_vec([0x0F] * 32)
+        self.four = self.const_vec([4] * 32)
+        self.unperm = self.mask(_UNPERM)
+
+    def const_vec(self, vals):
+        return self.ir.Constant(self.v32, [self.ir.Constant(self.i8, int(x) & 0xFF) for x in vals])
+
+    def mask(self, vals):
+        ir = self.ir
+        return ir.Constant(ir.VectorType(self.i32, len(vals)), [ir.Constant(self.i32, x)
+                                                                 for x in vals])  # fmt: skip
+
+    def k(self, x):
+        return self.ir.Constant(self.intp, x)
+
+    def load32(self, ptr):
+        return self.builder.load(self.builder.bitcast(ptr, self.v32p), align=1)
+
+    def store32(self, val, ptr):
+        return self.builder.store(val, self.builder.bitcast(ptr, self.v32p), align=1)
+
+    def prefetch(self, src):
+        b, i32 = self.builder, self.i32
+        for off in (PREFETCH_BYTES, PREFETCH_BYTES + 128):
+            pf = b.gep(src, [self.k(off)])
+            args = [
+                pf,
+                self.ir.Constant(i32, 0),
+                self.ir.Constant(i32, 3),
+                self.ir.Constant(i32, 1),
+            ]
+            b.call(self.prefetch_fn, args)
+
+    def check_bytes(self, raw):
+        """The 32 check bytes (in word order) of the 32 words loaded as 8 vectors ``raw``."""
+        b = self.builder
+        vecs = [b.call(self.pshufb, [v, self.group]) for v in raw]
+        for width, plan in _STEPS:
+            vecs = [b.shuffle_vector(vecs[x], vecs[y], self.mask(_unpack_mask(width, hi)))
+                    for x, y, hi in plan]  # fmt: skip
+        acc = None
+        for v, p in zip(vecs, _POS_OF_VEC, strict=True):
+            lo = b.and_(v, self.low4)
+            hi = b.and_(b.lshr(v, self.four), self.low4)
+            x = b.xor(b.call(self.pshufb, [self.tabs[2 * p], lo]),
+                      b.call(self.pshufb, [self.tabs[2 * p + 1], hi]))  # fmt: skip
+            acc = x if acc is None else b.xor(acc, x)
+        return b.shuffle_vector(acc, acc, self.unperm)
+
+
+def _is_array(t, dtype) -> bool:
+    return isinstance(t, types.Array) and t.dtype == dtype
+
+
 if config.DISABLE_JIT:  # pure-numpy fallback keeps NUMBA_DISABLE_JIT=1 runs working
 
     def _encode8_nibble(data, tables, out):
         """out[i] = check byte of data[i] from the nibble tables (numpy fallback)."""
         encode_nibble_numpy(data, tables, out)
+
+    def _decode_blocks(data, check, tables, out_data, out_check, status, syn, nblk):
+        """numpy fallback of the fused decode pass (see the jitted intrinsic)."""
+        m = 32 * nblk
+        encode_nibble_numpy(data[:m], tables, syn[:m])
+        syn[:m] ^= check[:m]
+        out_data[:m] = data[:m]
+        out_check[:m] = check[:m]
+        status[:m] = STATUS_CLEAN
+        return np.uint8(np.bitwise_or.reduce(syn[:m])) if m else np.uint8(0)
 
 else:
 
@@ -124,97 +216,86 @@ else:
     def _nibble_blocks(typingctx, data, tables, out, nblk):
         """Vector loop over the first ``nblk * 32`` words: out[i] = check byte of data[i]."""
         if not (
-            isinstance(data, types.Array)
-            and data.dtype == types.uint64
-            and isinstance(tables, types.Array)
-            and tables.dtype == types.uint8
-            and isinstance(out, types.Array)
-            and out.dtype == types.uint8
+            _is_array(data, types.uint64)
+            and _is_array(tables, types.uint8)
+            and _is_array(out, types.uint8)
             and isinstance(nblk, types.Integer)
         ):
             return None
         sig = types.void(data, tables, out, types.intp)
 
         def codegen(context, builder, signature, args):
-            from llvmlite import ir
             from numba.core import cgutils
 
             d_ty, t_ty, o_ty, _ = signature.args
             darr = context.make_array(d_ty)(context, builder, args[0])
             tarr = context.make_array(t_ty)(context, builder, args[1])
             oarr = context.make_array(o_ty)(context, builder, args[2])
-            n_blocks = args[3]
-            i8 = ir.IntType(8)
-            i32 = ir.IntType(32)
-            v32 = ir.VectorType(i8, 32)
-            v32p = v32.as_pointer()
-            i8p = i8.as_pointer()
-            dptr = builder.bitcast(darr.data, i8p)
-            tptr = builder.bitcast(tarr.data, i8p)
-            optr = builder.bitcast(oarr.data, i8p)
-            mod = builder.module
-            pshufb = cgutils.get_or_insert_function(
-                mod, ir.FunctionType(v32, [v32, v32]), "llvm.x86.avx2.pshuf.b"
-            )
-            prefetch = cgutils.get_or_insert_function(
-                mod,
-                ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                "llvm.prefetch." + i8p.intrinsic_name,
-            )
-
-            def const_vec(vals):
-                return ir.Constant(v32, [ir.Constant(i8, int(x) & 0xFF) for x in vals])
-
-            def mask(vals):
-                return ir.Constant(
-                    ir.VectorType(i32, len(vals)), [ir.Constant(i32, x) for x in vals]
-                )
-
-            tabs = []
-            for t in range(16):
-                p = builder.gep(tptr, [ir.Constant(ir.IntType(64), 32 * t)])
-                tabs.append(builder.load(builder.bitcast(p, v32p), align=1))
-            group = const_vec(_in_lane_group_mask())
-            low4 = const_vec([0x0F] * 32)
-            four = const_vec([4] * 32)
-            unperm = mask(_UNPERM)
-            intp = context.get_value_type(types.intp)
-            with cgutils.for_range(builder, n_blocks, intp=intp) as loop:
-                base = builder.mul(loop.index, ir.Constant(intp, 256))
-                src = builder.gep(dptr, [base])
-                pf = builder.gep(src, [ir.Constant(intp, PREFETCH_BYTES)])
-                builder.call(
-                    prefetch,
-                    [pf, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)],
-                )
-                pf2 = builder.gep(src, [ir.Constant(intp, PREFETCH_BYTES + 128)])
-                builder.call(
-                    prefetch,
-                    [pf2, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)],
-                )
-                vecs = []
-                for q in range(8):
-                    a = builder.gep(src, [ir.Constant(intp, 32 * q)])
-                    v = builder.load(builder.bitcast(a, v32p), align=1)
-                    vecs.append(builder.call(pshufb, [v, group]))
-                for width, plan in _STEPS:
-                    vecs = [
-                        builder.shuffle_vector(vecs[a], vecs[b], mask(_unpack_mask(width, hi)))
-                        for a, b, hi in plan
-                    ]
-                acc = None
-                for v, p in zip(vecs, _POS_OF_VEC, strict=True):
-                    lo = builder.and_(v, low4)
-                    hi = builder.and_(builder.lshr(v, four), low4)
-                    x = builder.xor(
-                        builder.call(pshufb, [tabs[2 * p], lo]),
-                        builder.call(pshufb, [tabs[2 * p + 1], hi]),
-                    )
-                    acc = x if acc is None else builder.xor(acc, x)
-                res = builder.shuffle_vector(acc, acc, unperm)
-                dst = builder.gep(optr, [builder.mul(loop.index, ir.Constant(intp, 32))])
-                builder.store(res, builder.bitcast(dst, v32p), align=1)
+            e = _Emit(context, builder, tarr.data)
+            dptr = builder.bitcast(darr.data, e.i8p)
+            optr = builder.bitcast(oarr.data, e.i8p)
+            with cgutils.for_range(builder, args[3], intp=e.intp) as loop:
+                src = builder.gep(dptr, [builder.mul(loop.index, e.k(256))])
+                e.prefetch(src)
+                raw = [e.load32(builder.gep(src, [e.k(32 * q)])) for q in range(8)]
+                res = e.check_bytes(raw)
+                e.store32(res, builder.gep(optr, [builder.mul(loop.index, e.k(32))]))
             return context.get_dummy_value()
+
+        return sig, codegen
+
+    @intrinsic
+    def _decode_blocks(typingctx, data, check, tables, out_data, out_check, status, syn, nblk):
+        """Fused decode pass over the first ``nblk * 32`` words, reading each block of data
+        once: copy the 32 loaded words to ``out_data`` and the check bytes to ``out_check``,
+        fill ``status`` with ``Status.CLEAN``, and store the syndromes (nibble check bytes XOR
+        stored ones) in ``syn``; returns the OR of all syndromes (0: nothing to fix)."""
+        if not (
+            _is_array(data, types.uint64)
+            and _is_array(check, types.uint8)
+            and _is_array(tables, types.uint8)
+            and _is_array(out_data, types.uint64)
+            and _is_array(out_check, types.uint8)
+            and _is_array(status, types.int32)
+            and _is_array(syn, types.uint8)
+            and isinstance(nblk, types.Integer)
+        ):
+            return None
+        sig = types.uint8(data, check, tables, out_data, out_check, status, syn, types.intp)
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+            from numba.core import cgutils
+
+            arrs = [context.make_array(t)(context, builder, a)
+                    for t, a in zip(signature.args[:7], args[:7], strict=True)]  # fmt: skip
+            e = _Emit(context, builder, arrs[2].data)
+            dptr, cptr, _, odptr, ocptr, stptr, synptr = (
+                builder.bitcast(a.data, e.i8p) for a in arrs
+            )
+            clean = ir.Constant(e.v32, [ir.Constant(e.i8, STATUS_CLEAN & 0xFF)] * 32)
+            acc = cgutils.alloca_once_value(builder, ir.Constant(e.v32, None))
+            with cgutils.for_range(builder, args[7], intp=e.intp) as loop:
+                off = builder.mul(loop.index, e.k(256))
+                src = builder.gep(dptr, [off])
+                e.prefetch(src)
+                raw = [e.load32(builder.gep(src, [e.k(32 * q)])) for q in range(8)]
+                dst = builder.gep(odptr, [off])
+                for q in range(8):
+                    e.store32(raw[q], builder.gep(dst, [e.k(32 * q)]))
+                coff = builder.mul(loop.index, e.k(32))
+                cb = e.load32(builder.gep(cptr, [coff]))
+                e.store32(cb, builder.gep(ocptr, [coff]))
+                st = builder.gep(stptr, [builder.mul(loop.index, e.k(128))])
+                for q in range(4):
+                    e.store32(clean, builder.gep(st, [e.k(32 * q)]))
+                s = builder.xor(e.check_bytes(raw), cb)
+                e.store32(s, builder.gep(synptr, [coff]))
+                builder.store(builder.or_(builder.load(acc), s), acc)
+            red = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(e.i8, [e.v32]), "llvm.vector.reduce.or.v32i8"
+            )
+            return builder.call(red, [builder.load(acc)])
 
         return sig, codegen
 
@@ -228,12 +309,17 @@ else:
         if nblk > 0:
             _nibble_blocks(data, tables, out, nblk)
         for i in range(nblk * BLOCK, n):
-            w = data[i]
-            c = np.uint8(0)
-            for p in range(8):
-                b = (w >> np.uint64(8 * p)) & np.uint64(0xFF)
-                c ^= tables[2 * p, b & np.uint64(15)] ^ tables[2 * p + 1, b >> np.uint64(4)]
-            out[i] = c
+            out[i] = _nibble_check_byte(data[i], tables)
+
+
+@njit(cache=True, inline="always")
+def _nibble_check_byte(w, tables):
+    """Check byte of one word from the nibble tables (the kernels' scalar tail)."""
+    c = np.uint8(0)
+    for p in range(8):
+        b = (w >> np.uint64(8 * p)) & np.uint64(0xFF)
+        c ^= tables[2 * p, b & np.uint64(15)] ^ tables[2 * p + 1, b >> np.uint64(4)]
+    return c
 
 
 @njit(cache=True, parallel=True)
@@ -250,8 +336,8 @@ def _encode8_nibble_par(data, tables, out, parts):
 # ----- scrub with the nibble syndrome pass -------------------------------------------------------
 # Same blocks and fix-up pass as ``_kernels._scrub8``; only the syndrome pass differs: the block's
 # check bytes come from the nibble encoder and are XORed with the stored ones. (Decode with status
-# stays on the popcount kernel: its extra output streams bound it, and a nibble version measured
-# slower, 0.5x vs 0.6x memcpy, because it reads each block twice.)
+# has its own fused pass below: a two-pass nibble version that read each block twice measured
+# slower than popcount.)
 @njit(cache=True)
 def _block_syndromes(blk, cb, tables, syn, m):
     """``syn[:m]`` = nibble check bytes of ``blk`` XOR stored ``cb``; returns their OR."""
@@ -300,3 +386,51 @@ def _scrub8_nibble_par(data, check, tables, table, pat_data, pat_check, parts):
         local[p, 1] = b
         local[p, 2] = c
     return local[:, 0].sum(), local[:, 1].sum(), local[:, 2].sum()
+
+
+# ----- decode with status, fused --------------------------------------------------------------
+# Same blocks and fix-up pass as ``_kernels._decode8``; the vector pass reads each block of data
+# and check bytes once and writes every output stream (data copy, check copy, status CLEAN,
+# syndromes); ``_decode_fix`` then runs only for blocks with a non-zero syndrome.
+@njit(cache=True)
+def _decode8_nibble(data, check, tables, table, pat_data, pat_check, out_data, out_check,
+                    status):  # fmt: skip
+    """:func:`eccsim._kernels._decode8` with the fused nibble pass (see :func:`_decode_blocks`).
+    Needs AVX2."""
+    n = data.shape[0]
+    syn = np.empty(BLK, dtype=np.uint8)
+    for s in range(0, n, BLK):
+        e = min(n, s + BLK)
+        m = e - s
+        db = data[s:e]
+        cb = check[s:e]
+        odb = out_data[s:e]
+        ocb = out_check[s:e]
+        stb = status[s:e]
+        nblk = m // BLOCK
+        anyerr = np.uint8(0)
+        if nblk > 0:
+            anyerr = _decode_blocks(db, cb, tables, odb, ocb, stb, syn, nblk)
+        for i in range(nblk * BLOCK, m):  # tail of the last block
+            x = db[i]
+            v = _nibble_check_byte(x, tables) ^ np.uint8(cb[i])
+            syn[i] = v
+            anyerr |= v
+            odb[i] = x
+            ocb[i] = cb[i]
+            stb[i] = STATUS_CLEAN
+        if anyerr != 0:
+            _decode_fix(odb, ocb, stb, syn, m, table, pat_data, pat_check)
+
+
+@njit(cache=True, parallel=True)
+def _decode8_nibble_par(data, check, tables, table, pat_data, pat_check, out_data, out_check,
+                        status, parts):  # fmt: skip
+    """Multi-threaded :func:`_decode8_nibble` over contiguous slices of whole 32-word blocks."""
+    n = data.shape[0]
+    step = (_slices(n, parts) + BLOCK - 1) // BLOCK * BLOCK
+    for p in prange(parts):
+        s = min(n, p * step)
+        e = min(n, s + step)
+        _decode8_nibble(data[s:e], check[s:e], tables, table, pat_data, pat_check,
+                        out_data[s:e], out_check[s:e], status[s:e])  # fmt: skip

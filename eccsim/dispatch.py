@@ -6,7 +6,7 @@ C-contiguous arrays in the layout of :mod:`eccsim.bits` — data ``(N, W)`` uint
 of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code shape:
 
 * ``fast8`` (k <= 64, r <= 8): popcount-mask kernels ``_encode8``/``_decode8``/``_scrub8``
-  (``*_par`` across numba threads with ``parallel=True``);
+  (``*_par`` across numba threads with ``parallel=True``), or per-CPU variants (below);
 * ``m8w2`` (64 < k <= 128, r <= 8): ``_encode8w2``;
 * other ``k <= 64``: ``_encode_w1``; anything else the generic ``(N, W)`` kernels.
 
@@ -23,9 +23,12 @@ of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code 
 
 :func:`variant` picks the first of these the running CPU supports; the environment variable
 ``ECCSIM_KERNELS`` (``auto``, ``avx512``, ``avx2``, ``generic``) forces one for tests and
-benchmarks (an AVX-512 CPU runs all three). Scrub takes the nibble syndrome pass under
-``avx2`` and the popcount one otherwise; decode with status and the fused campaign kernel use
-popcount on every CPU for now.
+benchmarks (an AVX-512 CPU runs all three). Under ``avx2``, scrub takes the nibble syndrome
+pass and decode with status a fused nibble pass (``_kernels_avx2._decode8_nibble``: each block
+of 32 words is read once, copied to the output, its check bytes copied, status filled with
+``Status.CLEAN`` and its syndromes computed in the same loop; the fix-up pass runs only for
+blocks with a non-zero syndrome); under ``avx512`` and ``generic`` both use the popcount
+kernels. The fused campaign kernel uses popcount on every CPU.
 """
 
 from __future__ import annotations
@@ -157,7 +160,15 @@ def decode_into(
     """Decode out of place: corrected data/check and an int32 status per word
     (:class:`~eccsim.status.Status`, or the correction pattern applied)."""
     table = cc.require_table()
-    if cc.fast8:
+    if cc.fast8 and variant() == "avx2":
+        kern = _avx2_kernel()
+        args = (d.reshape(-1), c, cc.nibble, table, cc.pat_data1, cc.pat_check_c,
+                out_d.reshape(-1), out_c, status)  # fmt: skip
+        if parallel:
+            kern._decode8_nibble_par(*args, parts())
+        else:
+            kern._decode8_nibble(*args)
+    elif cc.fast8:
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c, out_d.reshape(-1),
                 out_c, status)  # fmt: skip
         if parallel:
