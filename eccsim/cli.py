@@ -177,6 +177,7 @@ def cmd_campaign(args) -> int:
     from .campaign import CampaignSpec, StopRule, format_table, run_campaign
     from .errors import CampaignError
     from .plots import plot_outcomes, plot_sites
+    from .report import format_on_die_table
     from .safeio import check_output_path
 
     out = check_output_path(args.out, what="--out", error=CampaignError)  # before any work
@@ -220,10 +221,11 @@ def cmd_campaign(args) -> int:
         spec = CampaignSpec.from_dict(d, where="options")
     t0 = time.perf_counter()
     figs, saved = [], []
+    level = "line" if spec.systems else "word"  # a memory system's unit is the line it returns
 
     def figures(res):  # drawn while the run still holds the folder's lock, after the results
         saved.append(True)
-        figs.append(plot_outcomes(res, out / "outcomes.png"))
+        figs.append(plot_outcomes(res, out / "outcomes.png", level=level))
         if any(j.site_kind for j in res.jobs):
             figs.append(plot_sites(res, out / "chips.png"))
 
@@ -233,7 +235,10 @@ def cmd_campaign(args) -> int:
     except KeyboardInterrupt as exc:
         return _interrupted("campaign", out, exc, bool(saved))
     dt = time.perf_counter() - t0
-    print(format_table(res))
+    print(format_table(res, level=level))
+    on_die = format_on_die_table(res)
+    if on_die:
+        print("\n" + on_die)
     pats = sum(j.patterns for j in res.jobs)
     print(f"\n{pats} fault patterns in {dt:.1f} s ({pats / dt:,.0f} patterns/s, "
           f"{res.meta['workers']} workers), seed {spec.seed}")  # fmt: skip

@@ -224,6 +224,12 @@ def _count_row(value, what: str) -> np.ndarray:
     return a
 
 
+#: what the on-die level of a memory system did to a line (:mod:`eccsim.system`), least to most
+#: harmful: no stored bit wrong; every wrong bit fixed; an error passed through; a bit flipped
+#: that was not wrong
+ON_DIE_LABELS = ("none", "corrected", "passed", "miscorrected")
+
+
 class CountRecord:
     """What every record of a run's counts shares — an injection result, a campaign job, its
     checkpointed progress: ``patterns`` injected, ``words`` (every touched codeword) and
@@ -236,6 +242,8 @@ class CountRecord:
     patterns: int
     words: OutcomeCounts
     lines: OutcomeCounts
+    #: memory systems only: lines by what the on-die level did (:data:`ON_DIE_LABELS` order)
+    on_die: np.ndarray | None = None
 
     @property
     def exact(self) -> bool:
@@ -245,12 +253,28 @@ class CountRecord:
         self.patterns += other.patterns
         self.words += other.words
         self.lines += other.lines
+        theirs = getattr(other, "on_die", None)
+        if theirs is not None:
+            mine = (
+                self.on_die if self.on_die is not None else np.zeros(len(ON_DIE_LABELS), np.int64)
+            )
+            self.on_die = mine + np.asarray(theirs, dtype=np.int64)
         return self
 
     def counts_json(self) -> dict:
-        """``{"patterns", "words", "lines"}`` in the JSON form of :meth:`OutcomeCounts.to_json`."""
-        return {"patterns": int(self.patterns), "words": self.words.to_json(),
-                "lines": self.lines.to_json()}  # fmt: skip
+        """``{"patterns", "words", "lines"}`` in the JSON form of :meth:`OutcomeCounts.to_json`
+        (and ``"on_die": {label: count}`` for a memory system)."""
+        out = {"patterns": int(self.patterns), "words": self.words.to_json(),
+               "lines": self.lines.to_json()}  # fmt: skip
+        if self.on_die is not None:
+            out["on_die"] = self.on_die_counts()
+        return out
+
+    def on_die_counts(self) -> dict[str, int]:
+        """Lines by what the on-die level did (empty when there is no on-die level)."""
+        if self.on_die is None:
+            return {}
+        return {lab: int(v) for lab, v in zip(ON_DIE_LABELS, self.on_die, strict=True)}
 
     def intervals(
         self, level: str = "words", confidence: float = 0.95, method: str = "clopper-pearson"

@@ -31,8 +31,9 @@ def format_table(res: Results, level: str = "word", confidence: float | None = N
         confidence = res.spec.get("confidence", 0.95)
     unit = "words" if level == "word" else "lines"
     ci_head = f"SDC {_pct(confidence)}% CI"
+    cw = max([16, *(len(j.code) for j in res.jobs)])
     lines = [
-        f"{'code':<16} {'fault':<12} {'data':<8} {'mode':<11} {'words':>10} {'lines':>10} "
+        f"{'code':<{cw}} {'fault':<12} {'data':<8} {'mode':<11} {'words':>10} {'lines':>10} "
         f"{'no error':>8} {'CE':>8} {'DUE':>8} {'SDC':>8} {ci_head:>21}"
     ]  # fmt: skip
     for j in res.jobs:
@@ -50,7 +51,7 @@ def format_table(res: Results, level: str = "word", confidence: float | None = N
             ci = f"[{row['ci_low']:.2e}, {row['ci_high']:.2e}]"
         mode = j.mode + ("*" if j.stopped_early else "")
         cells = " ".join(f"{v:>8.2%}" for v in share)
-        lines.append(f"{j.code:<16} {j.fault:<12} {j.data:<8} {mode:<11} {j.words.total:>10} "
+        lines.append(f"{j.code:<{cw}} {j.fault:<12} {j.data:<8} {mode:<11} {j.words.total:>10} "
                      f"{j.lines.total:>10} {cells} {ci:>21}")  # fmt: skip
     lines.append(
         f"shares are of the {unit} column: words = codewords a fault touched (unchanged ones "
@@ -59,6 +60,29 @@ def format_table(res: Results, level: str = "word", confidence: float | None = N
     if any(j.stopped_early for j in res.jobs):
         lines.append("* stopped early by the stop rule")
     return "\n".join(lines)
+
+
+def format_on_die_table(res: Results) -> str:
+    """What the on-die level did, per memory-system job with on-die ECC: shares of its lines
+    with no stored bit wrong, every wrong bit corrected, an error passed through, or a
+    miscorrection (the worst over the line's chips); '' when no job has an on-die level."""
+    jobs = [j for j in res.jobs if j.on_die is not None and "+ondie=" in j.code]
+    if not jobs:
+        return ""
+    cw = max([16, *(len(j.code) for j in jobs)])
+    heads = ("none", "corrected", "passed", "miscorr.")
+    out = [
+        f"{'on-die level':<{cw}} {'fault':<12} {'lines':>10} " + " ".join(f"{h:>9}" for h in heads)
+    ]
+    for j in jobs:
+        t = int(j.on_die.sum())
+        cells = " ".join(f"{v / t if t else math.nan:>9.2%}" for v in j.on_die)
+        out.append(f"{j.code:<{cw}} {j.fault:<12} {t:>10} {cells}")
+    out.append(
+        "per line, the worst over its chips: none (no stored bit wrong) < corrected < "
+        "passed (an error left as it was) < miscorrected (a good bit flipped)"
+    )
+    return "\n".join(out)
 
 
 def format_sweep_table(res: Results) -> str:

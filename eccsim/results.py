@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EccsimError, ResultsError
-from .outcomes import N_OUTCOMES, OUTCOME_LABELS, CountRecord, OutcomeCounts
+from .outcomes import N_OUTCOMES, ON_DIE_LABELS, OUTCOME_LABELS, CountRecord, OutcomeCounts
 from .safeio import atomic_write_text, load_json
 from .validate import is_int, require_fields
 
@@ -134,8 +134,24 @@ class JobResult(CountRecord):
         stopped = d.get("stopped_early", False)
         if not isinstance(stopped, bool):
             raise ResultsError(f"{where}: stopped_early={stopped!r} is not true or false")
-        return cls(d["code"], d["module"], d["fault"], d["data"], d["mode"], d.get("site_kind", ""),
-                   patterns, words, lines, float(wall), stopped)  # fmt: skip
+        job = cls(d["code"], d["module"], d["fault"], d["data"], d["mode"], d.get("site_kind", ""),
+                  patterns, words, lines, float(wall), stopped)  # fmt: skip
+        job.on_die = parse_on_die(d.get("on_die"), lines.total, f"{where}: on_die", ResultsError)
+        return job
+
+
+def parse_on_die(v, lines: int, where: str, error: type[EccsimError] = ResultsError):
+    """The on-die counts of a memory-system job (``{label: count}`` over :data:`ON_DIE_LABELS`,
+    summing to the job's lines), or None when absent."""
+    if v is None:
+        return None
+    if not isinstance(v, dict) or set(v) != set(ON_DIE_LABELS):
+        raise error(f"{where}: expected counts of {', '.join(ON_DIE_LABELS)}")
+    out = np.array([_check_count(v[k], f"{where}: {k}", error) for k in ON_DIE_LABELS],
+                   dtype=np.int64)  # fmt: skip
+    if int(out.sum()) != lines:
+        raise error(f"{where}: the counts add up to {int(out.sum())}, not the {lines} lines")
+    return out
 
 
 def _is_real(v) -> bool:
@@ -315,8 +331,8 @@ def _check_grid(p: Path, jobs: list[JobResult]) -> None:
     codes, faults, datas = ({k[i] for k in keys} for i in range(3))
     if len(keys) != len(codes) * len(faults) * len(datas):
         raise ResultsError(f"{p}: the jobs do not cover every code x fault x data combination")
-    if len({j.module for j in jobs}) > 1:
-        raise ResultsError(f"{p}: the jobs name more than one module")
+    if len({j.module for j in jobs}) > 1 and not all("@" in j.code for j in jobs):
+        raise ResultsError(f"{p}: the jobs name more than one module")  # memory systems may
 
 
 def _check_row(p, i, r, fields, names, counts, reals, k, n, outcomes) -> None:

@@ -31,7 +31,7 @@ was 0 or matched no single bit), ``miscorrected`` (a bit flipped that was not wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -43,12 +43,11 @@ from .compile import compile_code
 from .errors import ModuleError
 from .faults.device import DeviceFault, DevicePatterns, get_device_fault
 from .faults.patterns import FaultPatterns
-from .injection import BLOCK, InjectionResult, tally
+from .injection import BLOCK, InjectionResult, fault_stream, tally
 from .module import ModuleGeometry, get_module
-from .outcomes import CE, NO_ERROR, SDC_UNDETECTED, OutcomeCounts, worst
+from .outcomes import CE, NO_ERROR, ON_DIE_LABELS, SDC_UNDETECTED, OutcomeCounts, worst
 from .validate import require_int
 
-ON_DIE_LABELS = ("none", "corrected", "passed", "miscorrected")
 _NONE, _CORRECTED, _PASSED, _MISCORRECTED = range(4)
 
 
@@ -209,17 +208,10 @@ def get_system(spec: str | MemorySystem) -> MemorySystem:
 @dataclass
 class SystemResult(InjectionResult):
     """:class:`InjectionResult` of a memory system, plus ``on_die``: lines by what the on-die
-    level did (counts in the order of :data:`ON_DIE_LABELS`)."""
+    level did (counts in the order of :data:`~eccsim.outcomes.ON_DIE_LABELS`; None without an
+    on-die level)."""
 
-    on_die: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
-
-    def __iadd__(self, other):
-        super().__iadd__(other)
-        self.on_die = self.on_die + other.on_die
-        return self
-
-    def on_die_counts(self) -> dict[str, int]:
-        return {lab: int(v) for lab, v in zip(ON_DIE_LABELS, self.on_die, strict=True)}
+    on_die: np.ndarray | None = None  # None: the system has no on-die level
 
 
 def _block_result(system, fault, pats: DevicePatterns, exhaustive: bool) -> SystemResult:
@@ -228,8 +220,11 @@ def _block_result(system, fault, pats: DevicePatterns, exhaustive: bool) -> Syst
                        None, None, None, None, touched, pats.site)  # fmt: skip
     w, _ = tally(words, fp, fault.site_kind)
     ln = OutcomeCounts.from_outcomes(lines, pats.site if fault.site_kind else None)
+    counts = None
+    if system.on_die is not None:
+        counts = np.bincount(on_die, minlength=len(ON_DIE_LABELS)).astype(np.int64)
     return SystemResult(system.name, system.module.name, fault.name, fault.site_kind, exhaustive,
-                        pats.m, w, ln, np.bincount(on_die, minlength=4).astype(np.int64))  # fmt: skip
+                        pats.m, w, ln, counts)  # fmt: skip
 
 
 def run_system_blocks(system: MemorySystem, fault: DeviceFault, *, exhaustive: bool, total: int,
@@ -258,8 +253,6 @@ def evaluate_system(system: MemorySystem | str, fault: DeviceFault | str, *,
                     trials: int | None = None, seed: int = 0) -> SystemResult:  # fmt: skip
     """Outcome counts of a device fault on a memory system: every pattern when the model is
     finite and ``trials`` is None, else ``trials`` random patterns (seeded)."""
-    import zlib
-
     s = get_system(system)
     f = get_device_fault(fault)
     seed = require_int("seed", seed, 0)
@@ -269,7 +262,7 @@ def evaluate_system(system: MemorySystem | str, fault: DeviceFault | str, *,
     else:
         total = require_int("trials", trials, 1, 10**12)
         exhaustive = False
-    stream = zlib.crc32(f.name.encode())
+    stream = fault_stream(f)
     nblk = (total + BLOCK - 1) // BLOCK
     return run_system_blocks(s, f, exhaustive=exhaustive, total=total, blocks=range(nblk),
                              seed=seed, stream=stream)  # fmt: skip

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import CampaignError, EccsimError
 from ..outcomes import CountRecord, OutcomeCounts
-from ..results import parse_counts
+from ..results import parse_counts, parse_on_die
 from ..safeio import atomic_write_text, parse_json, read_text
 from ..validate import is_int, require_fields
 from .plan import Job, patterns_after
@@ -189,7 +189,8 @@ def _job_state(d, job: Job, chunk: int, slots: int, where: str) -> JobState:
             f"{at}: {pats:,} patterns do not match chunks_done={done} (that is "
             f"{patterns_after(job, done, chunk):,} patterns); the checkpoint was altered"
         )
-    if lines.total != pats or not pats <= words.total <= pats * slots:
+    floor = 0 if "@" in job.code else pats  # a memory system's line may touch no codeword
+    if lines.total != pats or not floor <= words.total <= pats * slots:
         raise CampaignError(
             f"{at}: its counts ({words.total:,} codewords, {lines.total:,} lines) do not fit "
             f"{pats:,} patterns; the checkpoint was altered"
@@ -198,7 +199,12 @@ def _job_state(d, job: Job, chunk: int, slots: int, where: str) -> JobState:
         raise CampaignError(f"{at}: stopped_early without a finished Monte Carlo job")
     if d["finished"] and not d["stopped_early"] and done != job.nchunks:
         raise CampaignError(f"{at}: finished after {done} of {job.nchunks} chunks")
-    return JobState(done, pats, words, lines, float(w), d["finished"], d["stopped_early"])
+    st = JobState(done, pats, words, lines, float(w), d["finished"], d["stopped_early"])
+    try:
+        st.on_die = parse_on_die(d.get("on_die"), lines.total, f"{at}: on_die", CampaignError)
+    except EccsimError as exc:
+        raise CampaignError(str(exc)) from None
+    return st
 
 
 class CheckpointWriter:

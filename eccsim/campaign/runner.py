@@ -27,7 +27,7 @@ from pathlib import Path
 from ..codes import get_code
 from ..errors import CampaignError, EccsimError
 from ..faults import get_fault
-from ..injection import BLOCK, InjectionResult, run_blocks
+from ..injection import BLOCK, InjectionResult, fault_stream, run_blocks
 from ..module import get_module
 from ..results import JobResult, Results, environment, save_results, tidy_rows
 from ..safeio import check_output_path
@@ -81,12 +81,35 @@ class Context:
     @classmethod
     def build(cls, spec: CampaignSpec) -> Context:
         geom = get_module(spec.module)
+        if spec.systems:
+            from ..faults.device import get_device_fault
+            from ..system import get_system
+
+            return cls(spec, geom, {c: get_system(c) for c in spec.codes},
+                       {m.name: m for m in map(get_device_fault, spec.faults)},
+                       {d: None for d in spec.data})  # fmt: skip
         return cls(spec, geom, {c: get_code(c) for c in spec.codes},
                    {m.name: m for m in map(get_fault, spec.faults)},
                    {d: load_data(d, geom) for d in spec.data})  # fmt: skip
 
+    @property
+    def max_slots(self) -> int:
+        """Most codewords in a line of any job's module."""
+        if self.spec.systems:
+            return max(s.module.slots for s in self.codes.values())
+        return self.geom.slots
+
     def run_chunk(self, job: Job, chunk: int) -> InjectionResult:
         bpc = self.spec.chunk // BLOCK
+        if self.spec.systems:
+            from ..system import run_system_blocks
+
+            fault = self.faults[job.fault]
+            return run_system_blocks(
+                self.codes[job.code], fault, exhaustive=job.exhaustive, total=job.total,
+                blocks=range(chunk * bpc, (chunk + 1) * bpc), seed=self.spec.seed,
+                stream=fault_stream(fault),
+            )  # fmt: skip
         return run_blocks(
             self.codes[job.code], self.geom, self.faults[job.fault],
             exhaustive=job.exhaustive, total=job.total,
@@ -388,7 +411,7 @@ def _prepare(out, ctx, jobs, summary, files, resume, force, notice, kind="campai
 
         def decode(text, where):
             return decode_checkpoint(text, where, spec, jobs, summary, files,
-                                     slots=ctx.geom.slots)  # fmt: skip
+                                     slots=ctx.max_slots)  # fmt: skip
 
         states, _ = load_checkpoint(out, decode, notice)
         writer = CheckpointWriter(out)
@@ -439,13 +462,16 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
             "a .npy data file changed while the campaign ran; its counts mix two data sets "
             "(rerun with --force)"
         )
-    job_results = [
-        JobResult(j.code, ctx.geom.name, j.fault, j.data,
-                  "exhaustive" if j.exhaustive else "monte-carlo", ctx.faults[j.fault].site_kind,
-                  states[j.key].patterns, states[j.key].words, states[j.key].lines,
-                  states[j.key].wall_s, states[j.key].stopped_early)
-        for j in jobs
-    ]  # fmt: skip
+    job_results = []
+    for j in jobs:
+        st = states[j.key]
+        module = ctx.codes[j.code].module.name if spec.systems else ctx.geom.name
+        jr = JobResult(j.code, module, j.fault, j.data,
+                       "exhaustive" if j.exhaustive else "monte-carlo",
+                       ctx.faults[j.fault].site_kind, st.patterns, st.words, st.lines, st.wall_s,
+                       st.stopped_early)  # fmt: skip
+        jr.on_die = st.on_die
+        job_results.append(jr)
     meta = {"environment": environment(), "workers": workers, "data_files": files,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     res = Results("campaign", spec.to_dict(), meta, job_results,

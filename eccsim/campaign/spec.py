@@ -64,6 +64,12 @@ class StopRule:
                            error=CampaignError)  # fmt: skip
 
 
+#: default faults of a campaign of codes on one module (codeword and module faults)
+CODE_FAULTS = ("bit", "bits:2", "bits:3", "bits:4", "burst:4", "pin", "chip", "chip-burst")
+#: default faults of a campaign of memory systems (device faults, :mod:`eccsim.faults.device`)
+SYSTEM_FAULTS = ("cell", "cell:2", "pin", "chip", "chips:2")
+
+
 @dataclass(frozen=True)
 class CampaignSpec:
     """What to run. ``trials`` is per (code, fault, data) job in Monte Carlo mode (the cap,
@@ -75,16 +81,7 @@ class CampaignSpec:
 
     codes: tuple[str, ...] = ("parity-byte", "hamming-secded", "hsiao-secded")
     module: str = "x8-ecc-dimm"
-    faults: tuple[str, ...] = (
-        "bit",
-        "bits:2",
-        "bits:3",
-        "bits:4",
-        "burst:4",
-        "pin",
-        "chip",
-        "chip-burst",
-    )
+    faults: tuple[str, ...] = CODE_FAULTS
     mode: str = "auto"
     trials: int = 1_000_000
     data: tuple[str, ...] = ("random",)
@@ -98,6 +95,8 @@ class CampaignSpec:
         for name in ("codes", "faults", "data"):
             if isinstance(getattr(self, name), list):  # a frozen spec holds tuples
                 object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.faults == CODE_FAULTS and isinstance(self.codes, tuple) and self.systems:
+            object.__setattr__(self, "faults", SYSTEM_FAULTS)  # the defaults of a system campaign
         self.check_values()
 
     def to_dict(self) -> dict:
@@ -189,11 +188,42 @@ class CampaignSpec:
                 raise CampaignError(f"stop={self.stop!r} must be a StopRule or None")
             self.stop.validate()
 
+    @property
+    def systems(self) -> bool:
+        """True when the campaign compares memory systems (``codes`` entries read
+        ``RANK@MODULE[+ondie=CODE]``, see :mod:`eccsim.system`) under device faults, each on its
+        own module, instead of codes on ``module``."""
+        return any(isinstance(c, str) and "@" in c for c in self.codes)
+
+    def _validate_systems(self) -> None:
+        from ..faults.device import get_device_fault
+        from ..system import get_system
+
+        plain = [c for c in self.codes if "@" not in c]
+        if plain:
+            raise CampaignError(
+                f"codes: {plain[0]!r} is a code but other entries are memory systems; a campaign "
+                f"compares codes on one module or systems (RANK@MODULE) - write "
+                f"{plain[0]}@{self.module} to run it as a system"
+            )
+        if tuple(self.data) != ("random",):
+            raise CampaignError(
+                "data: a memory-system campaign decodes error patterns (flips), which do not "
+                "depend on the stored data; leave data at ['random']"
+            )
+        for c in self.codes:
+            s = get_system(c)
+            for f in self.faults:
+                get_device_fault(f).count(s.module, s.stored_bits)
+
     def validate(self, *, data_files: bool = True) -> None:
         """Check every number (again: see :meth:`check_values`) and resolve every name;
         raise :class:`CampaignError` (or :class:`LimitError` for sizes over a limit) naming
         the first problem. ``data_files``: also read and check every ``.npy`` data file."""
         self.check_values()
+        if self.systems:
+            self._validate_systems()
+            return
         geom = get_module(self.module)
         for c in self.codes:
             geom.check_code(get_code(c))
