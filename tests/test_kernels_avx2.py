@@ -13,6 +13,8 @@ from numba import config
 import eccsim
 from eccsim import LinearCode, code_names, get_code
 from eccsim._kernels_avx2 import (
+    _decode8_nibble,
+    _decode8_nibble_par,
     _encode8_nibble,
     cpu_has_avx2,
     encode_nibble_numpy,
@@ -120,3 +122,32 @@ def test_table_layout(rng):
                 want |= ref.parity(int(m8[j]) & (v << (4 * row))) << j
             assert t[row, v] == want
     assert not build_nibble_tables(np.zeros(8, dtype=np.uint64)).any()
+
+
+@pytest.mark.parametrize("n", [0, 1, 31, 32, 33, 2047, 2048, 2049, 4100])
+def test_fused_decode_equals_reference(fast8_code, rng, n):
+    """The fused nibble decode, called directly (outputs full of garbage, every byte must be
+    written), on every fast-shape code including r < 8 user codes: clean words, and 1- and
+    2-bit flips in every 3rd word after the first 2048-word block (a clean block, blocks with
+    errors, flips in 32-word vector blocks and in the scalar tail); serial and parallel."""
+    code = fast8_code
+    cc = compile_code(code)
+    values = ref.random_data(code, rng, n)
+    checks = [ref.ref_encode(code, v) for v in values]
+    for i in range(2048, n, 3):
+        bits = [int(b) for b in rng.choice(code.n, size=1 + i % 2, replace=False)]
+        values[i], checks[i] = ref.flip(code, values[i], checks[i], bits)
+    want = [ref.ref_decode(code, v, c) for v, c in zip(values, checks, strict=True)]
+    data = ref.data_array(code, values).reshape(-1)
+    check = ref.check_array(code, checks)
+    for parallel in (False, True):
+        od = np.full(n, 0xA5A5A5A5, dtype=np.uint64)
+        oc = np.full(n, 0x5A, dtype=np.uint8)
+        st = np.full(n, 777, dtype=np.int32)
+        args = (data, check, cc.nibble, cc.table, cc.pat_data1, cc.pat_check_c, od, oc, st)
+        if parallel:
+            _decode8_nibble_par(*args, 8)
+        else:
+            _decode8_nibble(*args)
+        got = list(zip(ref.data_ints(code, od), ref.check_ints(oc), st.tolist(), strict=True))
+        assert got == want, (code.name, n, parallel)
