@@ -13,7 +13,7 @@ from numba import config, njit, prange, types
 from numba.extending import intrinsic
 
 from .outcomes import CE, DUE, NO_ERROR, SDC_MISCORRECTED, SDC_UNDETECTED
-from .status import STATUS_CLEAN
+from .status import STATUS_CLEAN, STATUS_UNCORRECTABLE
 
 if config.DISABLE_JIT:  # pure-Python fallback keeps NUMBA_DISABLE_JIT=1 runs working
 
@@ -39,6 +39,26 @@ else:
 
 
 _ONE = np.uint64(1)
+
+
+@njit(cache=True, inline="always")
+def _action(s, table, keys):
+    """The decoder's action for syndrome ``s``: ``table[s]`` (a ``2**r`` table, ``keys`` empty),
+    or, for codes with too many check bits for one, a binary search of the sorted correctable
+    syndromes ``keys`` (``table[i]`` is the action of ``keys[i]``; absent: uncorrectable)."""
+    if keys.shape[0] == 0:
+        return table[s]
+    lo = 0
+    hi = keys.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < s:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < keys.shape[0] and keys[lo] == s:
+        return table[lo]
+    return STATUS_UNCORRECTABLE
 
 
 @njit(cache=True, inline="always")
@@ -81,7 +101,7 @@ def _syndromes(data, check, masks, out):
 
 
 @njit(cache=True)
-def _decode(data, check, masks, table, pat_data, pat_check, out_data, out_check, status):
+def _decode(data, check, masks, table, keys, pat_data, pat_check, out_data, out_check, status):
     """Out-of-place decode: corrected copies in out_data/out_check and a per-word status
     (-1 clean, -2 detected-uncorrectable, p >= 0 corrected with pattern p)."""
     W = data.shape[1]
@@ -93,7 +113,7 @@ def _decode(data, check, masks, table, pat_data, pat_check, out_data, out_check,
         if s == 0:
             status[i] = STATUS_CLEAN
             continue
-        a = table[s]
+        a = _action(s, table, keys)
         status[i] = a
         if a >= 0:
             for w in range(W):
@@ -102,7 +122,7 @@ def _decode(data, check, masks, table, pat_data, pat_check, out_data, out_check,
 
 
 @njit(cache=True)
-def _scrub(data, check, masks, table, pat_data, pat_check, counts):
+def _scrub(data, check, masks, table, keys, pat_data, pat_check, counts):
     """In-place scrub: correct what the code can; counts += [clean, corrected, DUE]."""
     W = data.shape[1]
     for i in range(data.shape[0]):
@@ -110,7 +130,7 @@ def _scrub(data, check, masks, table, pat_data, pat_check, counts):
         if s == 0:
             counts[0] += 1
             continue
-        a = table[s]
+        a = _action(s, table, keys)
         if a < 0:
             counts[2] += 1
         else:
@@ -121,7 +141,7 @@ def _scrub(data, check, masks, table, pat_data, pat_check, counts):
 
 
 @njit(cache=True, inline="always")
-def _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check):
+def _classify_row(od, oc, rd, rc, i, masks, table, keys, pat_data, pat_check):
     """Outcome of reading (rd[i], rc[i]) when (od[i], oc[i]) was written."""
     W = od.shape[1]
     same = np.uint64(rc[i]) == np.uint64(oc[i])
@@ -133,7 +153,7 @@ def _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check):
     s = _check_of_row(rd, i, masks) ^ np.uint64(rc[i])
     if s == 0:
         return SDC_UNDETECTED
-    a = table[s]
+    a = _action(s, table, keys)
     if a < 0:
         return DUE
     ok = (np.uint64(rc[i]) ^ pat_check[a]) == np.uint64(oc[i])
@@ -144,14 +164,14 @@ def _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check):
 
 
 @njit(cache=True)
-def _classify(od, oc, rd, rc, masks, table, pat_data, pat_check, out):
+def _classify(od, oc, rd, rc, masks, table, keys, pat_data, pat_check, out):
     """out[i] = outcome code of reading (rd[i], rc[i]) after writing (od[i], oc[i])."""
     for i in range(od.shape[0]):
-        out[i] = _classify_row(od, oc, rd, rc, i, masks, table, pat_data, pat_check)
+        out[i] = _classify_row(od, oc, rd, rc, i, masks, table, keys, pat_data, pat_check)
 
 
 @njit(cache=True)
-def _enumerate_k_bits(od, oc, n, k, kbits, masks, table, pat_data, pat_check, counts):
+def _enumerate_k_bits(od, oc, n, k, kbits, masks, table, keys, pat_data, pat_check, counts):
     """Flip every kbits-subset of the n codeword bits of (od[0], oc[0]), decode, classify;
     counts[outcome] += 1. Bits < k are data bits, bits >= k check bits."""
     W = od.shape[1]
@@ -172,7 +192,7 @@ def _enumerate_k_bits(od, oc, n, k, kbits, masks, table, pat_data, pat_check, co
                 rd[0, b // 64] ^= _ONE << np.uint64(b % 64)
             else:
                 rc[0] ^= _ONE << np.uint64(b - k)
-        counts[_classify_row(od, oc64, rd, rc, 0, masks, table, pat_data, pat_check)] += 1
+        counts[_classify_row(od, oc64, rd, rc, 0, masks, table, keys, pat_data, pat_check)] += 1
         # next combination in lexicographic order
         t = kbits - 1
         while t >= 0 and idx[t] == n - kbits + t:

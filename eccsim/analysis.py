@@ -53,7 +53,7 @@ def subset_syndrome_counts(code: LinearCode | str, max_w: int) -> np.ndarray:
     c = get_code(code)
     max_w = min(require_int("max_w", max_w, 0, hint=" (a non-negative integer)"), c.n)
     cc = compile_code(c)
-    cc.require_table()
+    cc.require_direct_table()
     nsyn = 1 << c.r
     fits = max(math.comb(c.n, w) for w in range(max_w + 1)) < INT64_SAFE
     out = np.zeros((max_w + 1, nsyn), dtype=np.int64 if fits else object)
@@ -92,8 +92,8 @@ def exact_kbit(code: LinearCode | str, max_bits: int) -> list[KBitRow]:
     c = get_code(code)
     max_bits = require_int("max_bits", max_bits, 1, c.n, hint=" (at most the code length)")
     cc = compile_code(c)
+    table = cc.require_direct_table("exact k-bit counting")
     counts = subset_syndrome_counts(c, int(max_bits))
-    table = cc.require_table()
     flagged = table == STATUS_UNCORRECTABLE
     correctable = table >= 0
     ce_by_weight = np.bincount(cc.pat_weight[: len(c.correctable)], minlength=int(max_bits) + 1)
@@ -140,7 +140,7 @@ def enumerate_kbit(code: LinearCode | str, k: int, seed: int = 0) -> OutcomeCoun
     dispatch.encode_into(cc, d, chk)
     counts = np.zeros(N_OUTCOMES, dtype=np.int64)
     K._enumerate_k_bits(
-        d, chk, c.n, c.k, int(k), cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, counts
+        d, chk, c.n, c.k, int(k), cc.masks, cc.table, cc.keys, cc.pat_data, cc.pat_check, counts
     )
     return OutcomeCounts(counts)
 
@@ -159,7 +159,6 @@ def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray
     if pats.has_stuck:
         raise FaultError("classify_patterns needs flip patterns; stuck-at errors depend on data")
     cc = compile_code(get_code(code))
-    table = cc.require_table()
     ed, ec = pats.flip_data, pats.flip_check
     if ed.ndim != 3 or ed.shape[-1] != cc.words or ec.shape != ed.shape[:2]:
         raise InputError(
@@ -181,7 +180,7 @@ def classify_patterns(code: LinearCode | str, pats: FaultPatterns) -> np.ndarray
         ones = np.bitwise_count(ed & cc.masks[j]).sum(axis=-1, dtype=np.uint64)
         ones += (ec >> np.uint64(j)) & np.uint64(1)
         syn |= (ones & np.uint64(1)) << np.uint64(j)
-    act = table[syn.astype(np.int64)]
+    act = cc.actions(syn)
     p = np.maximum(act, 0)
     exact_fix = (ed == cc.pat_data[p]).all(axis=-1) & (ec == cc.pat_check[p])
     clean = (ed == 0).all(axis=-1) & (ec == 0)
@@ -218,11 +217,100 @@ def exact_fault_outcomes(
     return res
 
 
+@dataclass(frozen=True)
+class ChipSplit:
+    """Exact outcomes of every error confined to ``chips`` chips of one codeword: ``total``
+    patterns (every non-zero pattern on each chip's bits of the codeword), split into
+    ``counts`` (:class:`OutcomeCounts`; no_error is 0) and, for single chips, ``per_chip``."""
+
+    code: str
+    module: str
+    chips: int
+    bits_per_chip: int
+    counts: OutcomeCounts
+    per_chip: dict[int, OutcomeCounts]
+
+
+#: most patterns :func:`exact_chip_split` classifies at once
+CHIP_SPLIT_BATCH = 1 << 20
+
+
+def exact_chip_split(code: LinearCode | str, module: ModuleGeometry | str,
+                     chips: int = 1) -> ChipSplit:  # fmt: skip
+    """Exact outcome split of every error confined to one chip (``chips=1``) or to exactly two
+    chips (``chips=2``, every pair, both non-zero) within one codeword of ``module`` — the
+    whole-chip and double-chip claims of symbol codes, counted in syndrome space.
+
+    A chip stores ``b`` bits of each codeword (``chip_width * beats_per_codeword``); each chip
+    contributes ``2**b - 1`` patterns, so a pair ``(2**b - 1)**2`` (4.2 million pairs' worth
+    for 36 x4 chips, classified in batches). The decoder acts on the syndrome: undetected when
+    it is 0, DUE when flagged, CE when the correction pattern it picks is the error itself."""
+    c = get_code(code)
+    geom = get_module(module)
+    geom.check_code(c)
+    chips = require_int("chips", chips, 1, 2, hint=" (1: single-chip errors, 2: chip pairs)")
+    cc = compile_code(c)
+    chip_of = geom.chip_of_bit
+    bits = [np.nonzero(chip_of == ch)[0] for ch in range(geom.chips)]
+    b = len(bits[0])
+    if any(len(x) != b for x in bits) or b > 16:
+        raise InputError(f"module {geom.name!r}: chips store unequal or over 16 bits per codeword")
+    v = np.arange(1, 1 << b, dtype=np.int64)
+    vbits = (v[:, None] >> np.arange(b)) & 1  # (2^b - 1, b)
+    cols = cc.columns
+    syn = [np.bitwise_xor.reduce(np.where(vbits == 1, cols[x], np.uint64(0)), axis=1)
+           for x in bits]  # fmt: skip
+    # each correctable pattern's value on each chip (chip-local bit i = bits[ch][i]) and weight
+    local_index = np.empty(c.n, dtype=np.int64)
+    for x in bits:
+        local_index[x] = np.arange(b)
+    P = max(len(c.correctable), 1)
+    loc = np.zeros((geom.chips, P), dtype=np.int64)
+    weight = np.zeros(P, dtype=np.int64)
+    for p, pb in enumerate(c.correctable):
+        for bit in pb:
+            loc[chip_of[bit], p] |= 1 << int(local_index[bit])
+        weight[p] = len(pb)
+    popcount = np.array([bin(int(x)).count("1") for x in v], dtype=np.int64)
+    total = np.zeros(N_OUTCOMES, dtype=np.int64)
+    per_chip = {}
+
+    def classify(s, va, vb, a, bb):
+        act = cc.actions(s)
+        p = np.maximum(act, 0)
+        ok = (act >= 0) & (loc[a, p] == va)
+        w = popcount[va - 1]
+        if bb is not None:
+            ok &= loc[bb, p] == vb
+            w = w + popcount[vb - 1]
+        ok &= weight[p] == w
+        out = np.select([s == 0, act == STATUS_UNCORRECTABLE, ok],
+                        [SDC_UNDETECTED, OUT_DUE, CE], SDC_MISCORRECTED)  # fmt: skip
+        return np.bincount(out, minlength=N_OUTCOMES).astype(np.int64)
+
+    if chips == 1:
+        for a in range(geom.chips):
+            counts = classify(syn[a], v, None, a, None)
+            per_chip[a] = OutcomeCounts(counts)
+            total += counts
+    else:
+        step = max(1, CHIP_SPLIT_BATCH // len(v))
+        for a in range(geom.chips):
+            for bb in range(a + 1, geom.chips):
+                for lo in range(0, len(v), step):
+                    va = v[lo : lo + step]
+                    s = (syn[a][lo : lo + step, None] ^ syn[bb][None, :]).ravel()
+                    total += classify(s, np.repeat(va, len(v)), np.tile(v, len(va)), a, bb)
+    return ChipSplit(c.name, geom.name, chips, b, OutcomeCounts(total), per_chip)
+
+
 __all__ = [
     "OUTCOME_LABELS",
+    "ChipSplit",
     "KBitRow",
     "classify_patterns",
     "enumerate_kbit",
+    "exact_chip_split",
     "exact_fault_outcomes",
     "exact_kbit",
     "subset_syndrome_counts",

@@ -104,25 +104,33 @@ def cmd_faults(args) -> int:
 
 
 def _default_module(code):
+    from .errors import ModuleError
     from .module import get_module, module_names
 
     for name in module_names():
         g = get_module(name)
-        if (g.n, g.k) == (code.n, code.k):
-            return g
+        try:
+            g.check_code(code)  # same (n, k) and, for a symbol code, one symbol per chip
+        except ModuleError:
+            continue
+        return g
     return None
 
 
 def cmd_analyze(args) -> int:
-    from .analysis import exact_fault_outcomes, exact_kbit
+    from .analysis import exact_chip_split, exact_kbit
     from .codes import get_code
+    from .compile import compile_code
     from .module import get_module
     from .report import format_chip_split, format_kbit_table
 
     code = get_code(args.code)
     t0 = time.perf_counter()
-    rows = exact_kbit(code, args.max_bits)
-    print(format_kbit_table(code, rows))
+    if compile_code(code).keyed:
+        print(f"{code.name} has r={code.r} check bits: exact k-bit counting needs a 2**r syndrome "
+              f"table (r <= 22); sample k-bit errors with eccsim inject {code.name} bits:K")  # fmt: skip
+    else:
+        print(format_kbit_table(code, exact_kbit(code, args.max_bits)))
     if args.module == "none":
         geom = None
     elif args.module:
@@ -132,7 +140,8 @@ def cmd_analyze(args) -> int:
         geom = _default_module(code)
     if geom is not None:
         print()
-        print(format_chip_split(exact_fault_outcomes(code, geom, "chip"), geom))
+        pairs = exact_chip_split(code, geom, 2) if args.pairs else None
+        print(format_chip_split(exact_chip_split(code, geom, 1), geom, pairs))
     if args.verbose:
         print(f"\n({time.perf_counter() - t0:.3f} s)")
     return 0
@@ -332,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("code", help="catalogue name or code file (.txt/.npy/.json)")
     s.add_argument("--max-bits", type=_positive_int, default=4, help="largest k (default 4)")
     s.add_argument("--module", help="module preset for the whole-chip split ('none' to skip)")
+    s.add_argument("--pairs", action=argparse.BooleanOptionalAction, default=True,
+                   help="also the exact two-chip split (default on)")  # fmt: skip
     s.add_argument("-v", "--verbose", action="store_true", help="print the time taken")
     s.set_defaults(func=cmd_analyze)
 

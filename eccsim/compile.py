@@ -6,6 +6,12 @@ The action table has ``2**r`` int32 entries, indexed by syndrome:
 * ``Status.CLEAN`` (-1) at syndrome 0,
 * ``Status.UNCORRECTABLE`` (-2) where the decoder gives up (detected, uncorrectable),
 * ``p >= 0``: flip correction pattern ``p`` (for single-bit correction, ``p`` is the bit position).
+
+Codes with more than :data:`MAX_TABLE_BITS` check bits (an SSC-DSD code has 32) get a compact
+lookup instead: ``keys`` holds syndrome 0 and every correctable syndrome, sorted, and
+``table[i]`` the action of ``keys[i]``; a syndrome not in ``keys`` is uncorrectable. The kernels
+take both (``keys`` is empty for a direct table) and binary-search when they must
+(:func:`eccsim._kernels._action`), so no code needs its own kernel.
 """
 
 from __future__ import annotations
@@ -36,7 +42,8 @@ class CompiledCode:
     check_dtype: np.dtype
     masks: np.ndarray  # (r, W) uint64: check bit j = parity(data & masks[j])
     columns: np.ndarray  # (n,) uint64: syndrome of a flip in codeword bit b
-    table: np.ndarray | None  # (2**r,) int32 action per syndrome, None if r too large
+    table: np.ndarray  # (2**r,) int32 action per syndrome, or (P+1,) actions of ``keys``
+    keys: np.ndarray  # (0,) uint64 for a direct table, else (P+1,) sorted syndromes
     pat_data: np.ndarray  # (P, W) uint64 data part of correction pattern p
     pat_check: np.ndarray  # (P,) uint64 check part of correction pattern p
     pat_weight: np.ndarray  # (P,) int64 number of bits in pattern p
@@ -51,14 +58,31 @@ class CompiledCode:
         """True when the k <= 64, r <= 8 kernels apply (all (72,64) codes)."""
         return self.m8 is not None
 
+    @property
+    def keyed(self) -> bool:
+        """True when the decoder's actions are looked up in ``keys`` (r > MAX_TABLE_BITS)."""
+        return self.keys.shape[0] > 0
+
     def require_table(self) -> np.ndarray:
-        """The action table, or a clear error when the code has too many check bits for one."""
-        if self.table is None:
+        """The action table (see :attr:`keys` for codes with a compact lookup)."""
+        return self.table
+
+    def require_direct_table(self, what: str = "syndrome-space counting") -> np.ndarray:
+        """The ``2**r`` action table, or a clear error for codes with a compact lookup."""
+        if self.keyed:
             raise CodeError(
-                f"code {self.code.name!r} has r={self.r} check bits; table decoding supports "
-                f"r <= {MAX_TABLE_BITS} (a 2**r-entry syndrome table)"
+                f"code {self.code.name!r} has r={self.r} check bits; {what} needs a 2**r-entry "
+                f"syndrome table, so r <= {MAX_TABLE_BITS} (enumerate or sample its errors instead)"
             )
         return self.table
+
+    def actions(self, syn: np.ndarray) -> np.ndarray:
+        """The decoder's action (int32, see the module docstring) for each syndrome in ``syn``."""
+        syn = np.asarray(syn, dtype=np.uint64)
+        if not self.keyed:
+            return self.table[syn.astype(np.int64)]
+        i = np.minimum(np.searchsorted(self.keys, syn), self.keys.shape[0] - 1)
+        return np.where(self.keys[i] == syn, self.table[i], UNCORRECTABLE).astype(np.int32)
 
 
 def build_nibble_tables(m8: np.ndarray) -> np.ndarray:
@@ -99,13 +123,19 @@ def compile_code(code: LinearCode) -> CompiledCode:
             else:
                 pat_check[p] ^= np.uint64(1) << np.uint64(b - k)
         pat_weight[p] = len(bits)
-    table = None
+    keys = np.zeros(0, dtype=np.uint64)
     if r <= MAX_TABLE_BITS:
         table = np.full(1 << r, UNCORRECTABLE, dtype=np.int32)
         table[0] = CLEAN
         for p, bits in enumerate(code.correctable):
             table[code.syndrome_of(bits)] = p
-        table.setflags(write=False)
+    else:
+        syn = np.array([0] + [code.syndrome_of(b) for b in code.correctable], dtype=np.uint64)
+        order = np.argsort(syn, kind="stable")
+        keys = np.ascontiguousarray(syn[order])
+        table = np.ascontiguousarray(np.arange(-1, len(code.correctable), dtype=np.int32)[order])
+    table.setflags(write=False)
+    keys.setflags(write=False)
     for a in (pat_data, pat_check, pat_weight):
         a.setflags(write=False)
     masks = np.ascontiguousarray(code.check_masks)
@@ -139,6 +169,7 @@ def compile_code(code: LinearCode) -> CompiledCode:
         masks=masks,
         columns=cols,
         table=table,
+        keys=keys,
         pat_data=pat_data,
         pat_check=pat_check,
         pat_weight=pat_weight,

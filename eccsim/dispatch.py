@@ -176,7 +176,7 @@ def decode_into(
         else:
             K._decode8(*args)
     else:
-        K._decode(d, c, cc.masks, table, cc.pat_data, cc.pat_check, out_d, out_c, status)
+        K._decode(d, c, cc.masks, table, cc.keys, cc.pat_data, cc.pat_check, out_d, out_c, status)
 
 
 def scrub_inplace(cc: CompiledCode, d: np.ndarray, c: np.ndarray, parallel: bool = False):
@@ -194,7 +194,7 @@ def scrub_inplace(cc: CompiledCode, d: np.ndarray, c: np.ndarray, parallel: bool
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c)
         counts[:] = K._scrub8_par(*args, parts()) if parallel else K._scrub8(*args)
     else:
-        K._scrub(d, c, cc.masks, table, cc.pat_data, cc.pat_check, counts)
+        K._scrub(d, c, cc.masks, table, cc.keys, cc.pat_data, cc.pat_check, counts)
     return counts
 
 
@@ -208,4 +208,6 @@ def classify_into(
 ) -> None:
     """Outcome code (:mod:`eccsim.outcomes`) of decoding read words ``rd, rc`` against the
     written ``od, oc``, into int8 ``out``."""
-    K._classify(od, oc, rd, rc, cc.masks, cc.require_table(), cc.pat_data, cc.pat_check, out)
+    K._classify(
+        od, oc, rd, rc, cc.masks, cc.require_table(), cc.keys, cc.pat_data, cc.pat_check, out
+    )

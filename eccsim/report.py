@@ -142,19 +142,27 @@ def format_injection(res, seed: int, seconds: float, confidence: float = 0.95) -
     return "\n".join(out)
 
 
-def format_chip_split(res, geom) -> str:
-    """Exact whole-chip outcomes per chip (data or check) and in all, from an exhaustive
-    ``chip`` run with per-chip counts."""
+def format_chip_split(single, geom, pairs=None) -> str:
+    """Exact whole-chip outcomes per chip (data or check) and in all, from
+    :func:`eccsim.analysis.exact_chip_split` (``single``; ``pairs``: the two-chip split)."""
+    b = single.bits_per_chip
     head = (
-        f"whole-chip faults on {geom.name}: every non-zero pattern of one chip's "
-        f"{geom.chip_width} bits in one beat ({res.patterns} patterns), exact"
+        f"whole-chip faults on {geom.name}: every non-zero pattern of one chip's {b} bits of a "
+        f"codeword, {geom.chip_width} pins x {geom.beats_per_codeword} beat(s) "
+        f"({single.counts.total} patterns), exact"
     )
     rows = [
-        (f"{chip} ({'check' if chip in geom.check_chips else 'data'})",
-         OutcomeCounts(res.words.by_site[chip]))
-        for chip in sorted(res.words.by_site)
+        (f"{chip} ({'check' if chip in geom.check_chips else 'data'})", single.per_chip[chip])
+        for chip in sorted(single.per_chip)
     ]  # fmt: skip
-    return head + "\n" + format_counts([*rows, ("all chips", res.words)], "chip")
+    out = head + "\n" + format_counts([*rows, ("all chips", single.counts)], "chip")
+    if pairs is not None:
+        out += (
+            f"\n\ntwo-chip faults: every pair of chips, every non-zero pattern on each "
+            f"({pairs.counts.total} patterns), exact\n"
+            + format_counts([("all pairs", pairs.counts)], "chips")
+        )
+    return out
 
 
 # ----- exact k-bit analysis --------------------------------------------------------------------

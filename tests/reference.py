@@ -61,6 +61,25 @@ def column_syndrome(code, b: int) -> int:
     return sum(H[j][b] << j for j in range(code.r))
 
 
+_INDEX_CACHE: dict[int, tuple[object, dict[int, int]]] = {}
+
+
+def _pattern_index(code) -> dict[int, int]:
+    """syndrome -> index of the first correctable pattern with that syndrome (the decoder's
+    definition, read once per code so that decoding one word is a lookup)."""
+    hit = _INDEX_CACHE.get(id(code))
+    if hit is None or hit[0] is not code:
+        cols = [column_syndrome(code, b) for b in range(code.n)]
+        index: dict[int, int] = {}
+        for p, bits in enumerate(correctable_patterns(code)):
+            s = 0
+            for b in bits:
+                s ^= cols[b]
+            index.setdefault(s, p)
+        hit = _INDEX_CACHE[id(code)] = (code, index)
+    return hit[1]
+
+
 def syndrome_of_bits(code, bits: Iterable[int]) -> int:
     """Syndrome of the error that flips the given codeword positions (XOR of their columns)."""
     s = 0
@@ -109,11 +128,11 @@ def ref_decode(code, data: int, check: int) -> tuple[int, int, int]:
     s = ref_syndrome(code, data, check)
     if s == 0:
         return data, check, CLEAN
-    for p, bits in enumerate(correctable_patterns(code)):
-        if syndrome_of_bits(code, bits) == s:
-            data2, check2 = flip(code, data, check, bits)
-            return data2, check2, p
-    return data, check, DUE
+    p = _pattern_index(code).get(s)
+    if p is None:
+        return data, check, DUE
+    data2, check2 = flip(code, data, check, correctable_patterns(code)[p])
+    return data2, check2, p
 
 
 def ref_classify(code, written: tuple[int, int], read: tuple[int, int]) -> int:

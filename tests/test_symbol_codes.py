@@ -15,6 +15,7 @@ Claims and how they are proven here:
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
 
 import numpy as np
@@ -22,6 +23,7 @@ import pytest
 
 import eccsim
 from eccsim.codes import SymbolCode, get_code, interleaved_symbols, reed_solomon
+from eccsim.compile import compile_code
 from eccsim.errors import CodeError, ModuleError
 from eccsim.gf2m import DEFAULT_POLY, GF2m
 from eccsim.module import get_module
@@ -223,7 +225,8 @@ def test_double_symbol_errors_of_ssc_dsd_are_all_detected():
     if "ssc-dsd-x4" not in AVAILABLE:
         pytest.skip("ssc-dsd-x4 not in the catalogue")
     code = get_code("ssc-dsd-x4")
-    cc = eccsim.compile_code(code)
+    cc = compile_code(code)
+    assert cc.keyed  # 32 check bits: the compact lookup, not a 2**32 table
     m = code.symbol_bits
     syn = np.zeros((code.n_sym, 1 << m), dtype=np.uint64)  # syndrome of value v in symbol s
     for s, bits in enumerate(code.symbols):
@@ -293,3 +296,46 @@ def test_detect_only_reed_solomon_flags_every_single_symbol_error():
     for bits in code.symbols:
         d, c = ref.flip(code, data, check, bits[:3])
         assert ref.ref_decode(code, d, c)[2] == ref.DUE
+
+
+# ----- exact whole-chip and two-chip splits ----------------------------------------------------
+@pytest.mark.parametrize("module", ["x8-ecc-dimm", "x4-ecc-dimm"])
+@pytest.mark.parametrize("name", ["hsiao-secded", "hamming-secded", "parity-byte"])
+def test_chip_split_equals_the_enumerated_chip_faults_of_the_module(name, module):
+    """One codeword per beat: a one-beat chip fault is exactly a chip's bits of one codeword,
+    and a two-chip fault in one beat exactly a pair — two independent counting paths."""
+    from eccsim.analysis import exact_chip_split, exact_fault_outcomes
+
+    one = exact_chip_split(name, module, 1)
+    assert list(one.counts.counts) == list(exact_fault_outcomes(name, module, "chip").words.counts)
+    if module == "x4-ecc-dimm":
+        two = exact_chip_split(name, module, 2)
+        want = exact_fault_outcomes(name, module, "chips:2").words
+        assert list(two.counts.counts) == list(want.counts)
+
+
+def test_every_symbol_code_corrects_every_single_chip_error_on_its_module(sym_code):
+    from eccsim.analysis import exact_chip_split
+
+    split = exact_chip_split(sym_code, SYMBOL_CODES[sym_code.name], 1)
+    assert split.counts.total == sym_code.n_sym * (2**sym_code.symbol_bits - 1)
+    assert split.counts["ce"] == split.counts.total
+
+
+def test_ssc_dsd_flags_every_two_chip_error_and_chipkill_does_not():
+    from eccsim.analysis import exact_chip_split
+
+    dsd = exact_chip_split("ssc-dsd-x4", "x4-lockstep-2dimm", 2)
+    assert dsd.counts.total == math.comb(36, 2) * 255**2
+    assert dsd.counts["due"] == dsd.counts.total
+    kill = exact_chip_split("chipkill-x4", "x4-chipkill-dimm", 2)
+    assert kill.counts["sdc_miscorrected"] > 0 and kill.counts["sdc_undetected"] == 0
+
+
+@pytest.mark.slow
+def test_x8_sddc_pair_split_equals_the_enumerated_two_chip_faults():
+    from eccsim.analysis import exact_chip_split, exact_fault_outcomes
+
+    two = exact_chip_split("sddc-x8", "x8-lockstep-2dimm", 2)
+    want = exact_fault_outcomes("sddc-x8", "x8-lockstep-2dimm", "chips:2").words
+    assert list(two.counts.counts) == list(want.counts)

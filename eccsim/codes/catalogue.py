@@ -28,7 +28,7 @@ _BUILDERS: dict[str, Callable[[], LinearCode]] = {
         summary="x8 single-device data correction: RS(18,16) over GF(2^8), one symbol = one x8 "
         "chip's 8 bits in one beat (two x8 DIMMs in lock-step)",
     ),
-    "ssc-dsd-x4-PENDING": lambda: reed_solomon(
+    "ssc-dsd-x4": lambda: reed_solomon(
         36, 32, 8, width=4, name="ssc-dsd-x4",
         summary="x4 SSC-DSD: RS(36,32) over GF(2^8) on two x4 DIMMs in lock-step, one symbol = "
         "one x4 chip's 4 bits x 2 beats",
@@ -39,7 +39,6 @@ _BUILDERS: dict[str, Callable[[], LinearCode]] = {
         "one symbol = one x4 chip's 4 bits x 2 beats",
     ),
 }  # fmt: skip
-_BUILDERS.pop("ssc-dsd-x4-PENDING")  # TODO(keyed lookup for r > 22) - temporary
 
 
 def code_names() -> list[str]:

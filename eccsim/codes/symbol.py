@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import CodeError
 from ..gf2m import field
 from ..validate import is_int
-from .linear import MAX_CODE_BITS, LinearCode, check_code_size
+from .linear import MAX_CODE_BITS, Distance, LinearCode, check_code_size
 
 SYMBOL_DECODERS = ("ssc", "detect")
 
@@ -110,6 +110,21 @@ class SymbolCode(LinearCode):
             )
         self.symbol_distance = int(symbol_distance)
         self.construction = construction
+
+    @cached_property
+    def distance(self) -> Distance:
+        """The binary minimum distance as far as the search finds it, with the symbol distance
+        as a floor: two codewords differ in at least ``symbol_distance`` symbols, so in at
+        least that many bits."""
+        d = super().distance
+        if d.exact is not None or d.at_least >= self.symbol_distance:
+            return d
+        note = (
+            d.note
+            + ("; " if d.note else "")
+            + (f"at least {self.symbol_distance} from the symbol distance")
+        )
+        return Distance(None, self.symbol_distance, d.searched, note)
 
     @cached_property
     def symbol_of_bit(self) -> np.ndarray:
