@@ -301,7 +301,8 @@ def cmd_plot(args) -> int:
         raise UsageError("eccsim plot: --kind ber needs the results of eccsim sweep-ber")
     if kind != "ber" and res.kind == "ber-sweep":
         raise UsageError(f"eccsim plot: --kind {kind} needs campaign results, not a BER sweep")
-    print(fn(res, args.output, level=args.level) if kind != "sites" else fn(res, args.output))
+    level = args.level or ("line" if any("@" in j.code for j in res.jobs) else "word")
+    print(fn(res, args.output, level=level) if kind != "sites" else fn(res, args.output))
     return 0
 
 
@@ -409,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("results")
     s.add_argument("-o", "--output", required=True, help="figure file: .png, .svg or .pdf")
     s.add_argument("--kind", choices=("auto", "outcomes", "sites", "ber"), default="auto")
-    s.add_argument("--level", choices=("word", "line"), default="word")
+    s.add_argument("--level", choices=("word", "line"),
+                   help="per codeword or per line (default: word; line for memory systems)")  # fmt: skip
     s.set_defaults(func=cmd_plot)
 
     s = sub.add_parser("bench", help="measure throughput against memcpy (short report)")

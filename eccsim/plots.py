@@ -62,7 +62,11 @@ def plot_outcomes(res: Results, path: str | Path, level: str = "word") -> Path:
     codes = list(dict.fromkeys(j.code for j in res.jobs))
     datas = list(dict.fromkeys(j.data for j in res.jobs))
     order = ("ce", "due", "sdc_miscorrected", "sdc_undetected", "no_error")
-    fig = _figure(max(6.0, 0.6 * len(faults) * max(1, len(codes)) + 2), 1.0 + 4.0 * len(datas))
+    modules = list(dict.fromkeys(j.module for j in res.jobs))
+    keyed = max(len(c) for c in codes) > 24  # names too long to stand above the bars
+    extra = 0.3 * ((len(codes) + 1) // 2) if keyed else 0.0
+    fig = _figure(max(6.0, 0.6 * len(faults) * max(1, len(codes)) + 2),
+                  1.0 + extra + 4.0 * len(datas))  # fmt: skip
     axes = fig.subplots(len(datas), 1, squeeze=False)[:, 0]
     width = 0.8 / len(codes)
     hatches = ["", "//", "..", "xx", "\\\\", "++"]
@@ -81,14 +85,23 @@ def plot_outcomes(res: Results, path: str | Path, level: str = "word") -> Path:
                        linewidth=0.4, hatch=hatches[ci % len(hatches)],
                        label=LABELS[o] if ci == 0 and ax is axes[0] else None)  # fmt: skip
                 bottom += fr[oi]
-            for xi in x:
-                ax.text(xi, 1.01, code, rotation=90, ha="center", va="bottom", fontsize=7)
+            if not keyed:
+                for xi in x:
+                    ax.text(xi, 1.01, code, rotation=90, ha="center", va="bottom", fontsize=7)
         ax.set_xticks(np.arange(len(faults)), faults)
-        ax.set_ylim(0, 1.3)
+        ax.set_ylim(0, 1.05 if keyed else 1.3)
         ax.set_yticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
         ax.set_xlabel("fault model")
         ax.set_ylabel(f"fraction of faulty {'codewords' if level == 'word' else 'lines'}")
-        ax.set_title(f"Outcome of each fault on {res.jobs[0].module} (data: {data})")
+        where = "per memory system" if len(modules) > 1 else f"on {modules[0]}"
+        ax.set_title(f"Outcome of each fault {where} (data: {data})")
+    if keyed:  # long names (memory systems): one hatch per code, named in a legend
+        from matplotlib.patches import Patch
+
+        keys = [Patch(facecolor="white", edgecolor="black", hatch=hatches[ci % len(hatches)] * 2,
+                      label=code) for ci, code in enumerate(codes)]  # fmt: skip
+        fig.legend(handles=keys, loc="outside upper center", fontsize=8,
+                   ncols=min(2, len(codes)))  # fmt: skip
     fig.legend(loc="outside lower center", fontsize=8, ncols=5)
     return _save(fig, path)
 

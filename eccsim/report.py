@@ -55,7 +55,7 @@ def format_table(res: Results, level: str = "word", confidence: float | None = N
                      f"{j.lines.total:>10} {cells} {ci:>21}")  # fmt: skip
     lines.append(
         f"shares are of the {unit} column: words = codewords a fault touched (unchanged ones "
-        "count as 'no error', the fault masked), lines = 64-byte lines injected"
+        "count as 'no error', the fault masked), lines = lines (one burst each) injected"
     )
     if any(j.stopped_early for j in res.jobs):
         lines.append("* stopped early by the stop rule")
