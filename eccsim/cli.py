@@ -71,10 +71,13 @@ def cmd_codes(args) -> int:
         codes = [get_code(name) for name in args.code]  # all checked before printing
         print("\n\n".join(c.describe() for c in codes))
         return 0
-    print(f"{'name':<18} {'n':>4} {'k':>4} {'r':>3} {'d':>3}  corrects / detects")
+    print(f"{'name':<18} {'n':>4} {'k':>4} {'r':>3} {'d':>3}  {'symbols':<13} corrects / detects")
     for name in code_names():
         c = get_code(name)
-        print(f"{name:<18} {c.n:>4} {c.k:>4} {c.r:>3} {c.distance.short:>3}  "
+        sym = "-"
+        if getattr(c, "symbols", None) is not None:  # a symbol code: count x bits, guarantee
+            sym = f"{c.n_sym}x{c.symbol_bits}b {c.guarantee}"
+        print(f"{name:<18} {c.n:>4} {c.k:>4} {c.r:>3} {c.distance.short:>3}  {sym:<13} "
               f"corrects {c.corrects}; detects {c.detects}")  # fmt: skip
     if args.verbose:
         for name in code_names():

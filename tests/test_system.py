@@ -17,7 +17,8 @@ import pytest
 
 from eccsim.errors import CodeError, FaultError, ModuleError
 from eccsim.faults.device import device_fault_names, get_device_fault
-from eccsim.system import ON_DIE_LABELS, evaluate_system, get_system
+from eccsim.outcomes import ON_DIE_LABELS
+from eccsim.system import evaluate_system, get_system
 
 try:
     import reference as ref
@@ -111,7 +112,9 @@ def reference_line(system, cells: np.ndarray, io: np.ndarray, rng) -> tuple[int,
 
 
 @pytest.mark.parametrize("name", SYSTEMS)
-@pytest.mark.parametrize("fault", ["cell", "cell:2", "cell:3", "pin", "chip", "chips:2"])
+@pytest.mark.parametrize(
+    "fault", ["cell", "cell:2", "cell:3", "scatter:2", "scatter:3", "pin", "chip", "chips:2"]
+)
 def test_two_level_pipeline_equals_the_chip_by_chip_reference(name, fault, rng):
     system = get_system(name)
     f = get_device_fault(fault)
@@ -207,5 +210,16 @@ def test_a_bad_device_fault_is_one_clear_error(spec, match):
 
 
 def test_device_fault_names_are_documented():
-    assert set(device_fault_names()) == {"cell", "pin", "chip", "chips"}
+    assert set(device_fault_names()) == {"cell", "scatter", "pin", "chip", "chips"}
     assert ON_DIE_LABELS == ("none", "corrected", "passed", "miscorrected")
+
+
+def test_enumerated_device_faults_are_every_pattern_once():
+    s = get_system(DDR5)
+    f = get_device_fault("scatter:2")
+    n = s.module.chips * s.stored_bits
+    assert f.count(s.module, s.stored_bits) == math.comb(n, 2)
+    pats = f.patterns_at(s.module, s.stored_bits, np.arange(math.comb(n, 2)))
+    flat = pats.cells.reshape(pats.m, -1)
+    assert (flat.sum(axis=1) == 2).all()
+    assert len({tuple(np.nonzero(r)[0]) for r in flat}) == pats.m

@@ -11,6 +11,8 @@ random data.
 
 * ``cell:K`` — K distinct random stored bits of one chip (``cell`` = ``cell:1``); finite:
   ``chips * C(L, K)`` patterns.
+* ``scatter:K`` — K distinct stored bits anywhere among all the chips (errors across chips);
+  finite: ``C(chips * L, K)`` patterns.
 * ``pin`` — one DQ pin flips in a random non-empty set of the burst's beats (an I/O fault, after
   on-die ECC); finite: ``bus_width * (2^burst_length - 1)``.
 * ``chip`` / ``chips:C`` — every stored bit of one (C distinct) chip(s) is a fair coin, each
@@ -131,6 +133,36 @@ class CellFault(DeviceFault):
         return p
 
 
+class ScatterFault(DeviceFault):
+    """``K`` distinct stored bits anywhere among all the chips are wrong."""
+
+    def __init__(self, bits: int = 2) -> None:
+        self.bits = require_int("scatter:K", bits, 1, 64, error=FaultError,
+                                hint=" (bits wrong across the chips)")  # fmt: skip
+        self.name = f"scatter:{self.bits}"
+
+    def count(self, geom, stored):
+        return math.comb(geom.chips * stored, self.bits)
+
+    def patterns_at(self, geom, stored, idx):
+        cells = unrank_combinations(geom.chips * stored, self.bits, np.asarray(idx, np.int64))
+        return self._build(geom, stored, cells)
+
+    def sample(self, geom, stored, rng, m):
+        total = geom.chips * stored
+        if self.bits > total:
+            raise FaultError(f"fault {self.name!r}: {geom.name} stores only {total} bits")
+        cells = np.argsort(rng.random((m, total)), axis=1)[:, : self.bits]
+        return self._build(geom, stored, cells)
+
+    def _build(self, geom, stored, cells):
+        m = cells.shape[0]
+        p = DevicePatterns.empty(m, geom, stored)
+        flat = p.cells.reshape(m, -1)
+        flat[np.repeat(np.arange(m), self.bits), cells.ravel()] = True
+        return p
+
+
 class PinIOFault(DeviceFault):
     """One DQ pin flips in a random non-empty set of beats (on the bus, after on-die ECC)."""
 
@@ -186,12 +218,14 @@ class WholeChipFault(DeviceFault):
 
 _DEVICE = {
     "cell": ("K distinct stored bits of one chip are wrong (cell:K, default 1)", CellFault),
+    "scatter": ("K distinct stored bits anywhere among the chips (scatter:K, default 2)",
+                ScatterFault),
     "pin": ("one DQ pin flips in a random non-empty set of beats (bus, after on-die ECC)",
             lambda a: PinIOFault()),
     "chip": ("one chip returns garbage: every stored bit a fair coin", lambda a: WholeChipFault(1)),
     "chips": ("C distinct chips return garbage (chips:C, default 2)", WholeChipFault),
 }  # fmt: skip
-_DEFAULTS = {"cell": 1, "chips": 2}
+_DEFAULTS = {"cell": 1, "chips": 2, "scatter": 2}
 _SPEC = re.compile(r"([a-z]+)(?::([0-9]{1,6}))?")
 
 
@@ -227,6 +261,7 @@ __all__ = [
     "DeviceFault",
     "DevicePatterns",
     "PinIOFault",
+    "ScatterFault",
     "WholeChipFault",
     "device_fault_names",
     "get_device_fault",
