@@ -52,6 +52,9 @@ class CompiledCode:
     nibble: np.ndarray | None  # (16, 32) uint8 nibble tables of m8 (AVX2 kernels), with m8
     pat_data1: np.ndarray  # (P,) uint64: pat_data[:, 0] (fast kernels)
     pat_check_c: np.ndarray  # (P,) pat_check in the check dtype (fast kernels)
+    #: (W * 16 * S, 32) uint8 nibble tables of every data nibble's share of every check byte
+    #: (S = check dtype bytes) when not ``fast8``, W <= 4 and r <= 32 (:mod:`eccsim._kernels_wide`)
+    nibble_wide: np.ndarray | None = None
 
     @property
     def fast8(self) -> bool:
@@ -107,6 +110,40 @@ def build_nibble_tables(m8: np.ndarray) -> np.ndarray:
     return tables
 
 
+WIDE_MAX_WORDS = 4  #: widest data (64-bit words) the wide nibble kernels take
+WIDE_MAX_R = 32  #: most check bits the wide nibble kernels take
+
+
+def build_wide_nibble_tables(masks: np.ndarray, r: int) -> np.ndarray:
+    """``(W * 16 * S, 32)`` uint8 nibble tables of the check masks ``masks (r, W)`` for the wide
+    kernels, ``S`` the byte size of the check dtype of ``r`` (1, 2 or 4). Row
+    ``((w * 8 + p) * 2 + h) * S + j`` holds, at entry ``v`` (bytes 0..15, repeated at 16..31
+    for the two 128-bit lanes of ``vpshufb``), check byte ``j`` of the data bits
+    ``64 w + 8 p + 4 h + (0..3)`` set in ``v``; check bytes at or above ``r`` bits are 0."""
+    m = np.asarray(masks, dtype=np.uint64)
+    W = m.shape[1]
+    S = check_dtype(r).itemsize
+    col = np.zeros(64 * W, dtype=np.uint64)  # check bits fed by data bit b
+    bit = np.arange(64, dtype=np.uint64)
+    for j in range(m.shape[0]):
+        for w in range(W):
+            col[64 * w : 64 * w + 64] |= ((m[j, w] >> bit) & np.uint64(1)) << np.uint64(j)
+    v = np.arange(16)
+    tabs = np.zeros((W, 8, 2, S, 32), dtype=np.uint8)
+    for w in range(W):
+        for p in range(8):
+            for h in range(2):
+                base = 64 * w + 8 * p + 4 * h
+                t = np.zeros(16, dtype=np.uint64)
+                for b in range(4):
+                    t ^= np.where((v >> b) & 1, col[base + b], np.uint64(0)).astype(np.uint64)
+                for j in range(S):
+                    byte = ((t >> np.uint64(8 * j)) & np.uint64(0xFF)).astype(np.uint8)
+                    tabs[w, p, h, j, :16] = byte
+                    tabs[w, p, h, j, 16:] = byte
+    return np.ascontiguousarray(tabs.reshape(W * 16 * S, 32))
+
+
 @lru_cache(maxsize=64)
 def compile_code(code: LinearCode) -> CompiledCode:
     """Derive (and cache) the kernel tables of ``code``."""
@@ -159,6 +196,10 @@ def compile_code(code: LinearCode) -> CompiledCode:
     pat_check_c = pat_check.astype(check_dtype(r))
     for a in (pat_data1, pat_check_c):
         a.setflags(write=False)
+    nibble_wide = None
+    if m8 is None and W <= WIDE_MAX_WORDS and r <= WIDE_MAX_R:
+        nibble_wide = build_wide_nibble_tables(masks, r)
+        nibble_wide.setflags(write=False)
     return CompiledCode(
         code=code,
         n=n,
@@ -178,4 +219,5 @@ def compile_code(code: LinearCode) -> CompiledCode:
         nibble=nibble,
         pat_data1=pat_data1,
         pat_check_c=pat_check_c,
+        nibble_wide=nibble_wide,
     )

@@ -7,8 +7,12 @@ of ``cc.check_dtype`` — and write into preallocated outputs. Variants by code 
 
 * ``fast8`` (k <= 64, r <= 8): popcount-mask kernels ``_encode8``/``_decode8``/``_scrub8``
   (``*_par`` across numba threads with ``parallel=True``), or per-CPU variants (below);
-* ``m8w2`` (64 < k <= 128, r <= 8): ``_encode8w2``;
-* other ``k <= 64``: ``_encode_w1``; anything else the generic ``(N, W)`` kernels.
+* other codes of up to 4 data words and up to 32 check bits (the symbol codes: chipkill-x4,
+  sddc-x8, ssc-dsd-x4, ddr5-rank-x4, and user codes of those shapes), under the ``avx2``
+  variant: the wide nibble-table kernels of :mod:`eccsim._kernels_wide` for encode, decode with
+  status (fused, like the ``fast8`` one) and scrub (``CompiledCode.nibble_wide``);
+* otherwise ``m8w2`` (64 < k <= 128, r <= 8): ``_encode8w2``; other ``k <= 64``:
+  ``_encode_w1``; anything else the generic ``(N, W)`` popcount kernels.
 
 **Per-CPU variants** of the (72,64)-shaped encoder (``fast8``), chosen here at run time:
 
@@ -89,6 +93,16 @@ def _avx2_kernel():
     return _kernels_avx2
 
 
+def _wide_kernel(cc: CompiledCode):
+    """The wide nibble-table kernels (:mod:`eccsim._kernels_wide`) when they cover ``cc`` and
+    the ``avx2`` variant is in use, else None."""
+    if cc.nibble_wide is None or variant() != "avx2":
+        return None
+    from . import _kernels_wide
+
+    return _kernels_wide
+
+
 def supported_variants() -> tuple[str, ...]:
     """Variants this CPU (numba's compile target) can run, best first."""
     have = cpu_features()
@@ -135,6 +149,12 @@ def encode_into(cc: CompiledCode, d: np.ndarray, out: np.ndarray, parallel: bool
             K._encode8_fold(d.reshape(-1), cc.m8, out)
         else:
             K._encode8(d.reshape(-1), cc.m8, out)
+    elif (kw := _wide_kernel(cc)) is not None:
+        args = (d.reshape(-1), cc.nibble_wide, out, kw.wsel_of(cc.words))
+        if parallel:
+            kw._encode_wide_par(*args, parts())
+        else:
+            kw._encode_wide(*args)
     elif cc.m8w2 is not None:
         K._encode8w2(d, cc.m8w2, out)
     elif cc.words == 1:
@@ -175,6 +195,13 @@ def decode_into(
             K._decode8_par(*args, parts())
         else:
             K._decode8(*args)
+    elif (kw := _wide_kernel(cc)) is not None:
+        args = (d.reshape(-1), c, cc.nibble_wide, table, cc.keys, cc.pat_data, cc.pat_check_c,
+                out_d.reshape(-1), out_c, status, kw.wsel_of(cc.words))  # fmt: skip
+        if parallel:
+            kw._decode_wide_par(*args, parts())
+        else:
+            kw._decode_wide(*args)
     else:
         K._decode(d, c, cc.masks, table, cc.keys, cc.pat_data, cc.pat_check, out_d, out_c, status)
 
@@ -193,6 +220,10 @@ def scrub_inplace(cc: CompiledCode, d: np.ndarray, c: np.ndarray, parallel: bool
     elif cc.fast8:
         args = (d.reshape(-1), c, cc.m8, table, cc.pat_data1, cc.pat_check_c)
         counts[:] = K._scrub8_par(*args, parts()) if parallel else K._scrub8(*args)
+    elif (kw := _wide_kernel(cc)) is not None:
+        args = (d.reshape(-1), c, cc.nibble_wide, table, cc.keys, cc.pat_data, cc.pat_check_c,
+                kw.wsel_of(cc.words))  # fmt: skip
+        counts[:] = kw._scrub_wide_par(*args, parts()) if parallel else kw._scrub_wide(*args)
     else:
         K._scrub(d, c, cc.masks, table, cc.keys, cc.pat_data, cc.pat_check, counts)
     return counts

@@ -23,7 +23,7 @@ LAYERS = {
     "outcomes": 0, "version": 0,
     "codes": 1,
     "compile": 2, "module": 2,
-    "_kernels": 3, "_kernels_avx2": 3, "dispatch": 3, "faults": 3,
+    "_kernels": 3, "_kernels_avx2": 3, "_kernels_wide": 3, "dispatch": 3, "faults": 3,
     "codec": 4,
     "injection": 5, "analysis": 5, "memory": 5, "system": 5,
     "results": 6, "report": 6, "ber": 6, "campaign": 6, "benchmark": 6,
