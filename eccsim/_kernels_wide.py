@@ -20,7 +20,8 @@ array's dtype. Tails (``N % 32`` codewords) run the same vector step on a zero-p
 
 Decode with status is fused like :func:`eccsim._kernels_avx2._decode8_nibble`: each block of
 32 codewords is read once, copied to the outputs, its status set to ``Status.CLEAN`` and its
-syndromes stored; the fix-up pass (the decoder's action through
+syndromes stored (for 4 data words, where that fused step spills registers and runs at half
+speed, the vector encoder fills the syndromes of a ``BLK`` block first and plain loops copy); the fix-up pass (the decoder's action through
 :func:`eccsim._kernels._action`) runs only for blocks of ``BLK`` codewords with an error.
 Under ``NUMBA_DISABLE_JIT=1`` the vector steps are plain numpy (same tables, same results).
 """
@@ -367,6 +368,26 @@ def _wide_fix(odb, ocb, stb, syn, m, W, table, keys, pat_data, pat_check):
 
 
 @njit(cache=True)
+def _decode_two_pass(db, cb, tables, odb, ocb, stb, syn, wsel):
+    """A block's syndromes (vector encoder, then XOR with the stored check words) and the
+    copies and status in plain loops; returns the OR of the syndromes."""
+    W = len(wsel)
+    m = cb.shape[0]
+    _encode_wide(db, tables, syn[:m], wsel)
+    anyerr = 0
+    for i in range(m * W):
+        odb[i] = db[i]
+    for i in range(m):
+        c = cb[i]
+        v = syn[i] ^ c
+        syn[i] = v
+        anyerr |= v
+        ocb[i] = c
+        stb[i] = STATUS_CLEAN
+    return anyerr
+
+
+@njit(cache=True)
 def _decode_wide(data, check, tables, table, keys, pat_data, pat_check, out_data, out_check,
                  status, wsel):  # fmt: skip
     """Out-of-place decode with a per-word status (as :func:`eccsim._kernels._decode`) through
@@ -382,6 +403,11 @@ def _decode_wide(data, check, tables, table, keys, pat_data, pat_check, out_data
         odb = out_data[s * W : e * W]
         ocb = out_check[s:e]
         stb = status[s:e]
+        if W >= 4:  # the fused step spills at this width: encode, then plain copy loops
+            if _decode_two_pass(data[s * W : e * W], check[s:e], tables, odb, ocb, stb, syn,
+                                wsel) != 0:  # fmt: skip
+                _wide_fix(odb, ocb, stb, syn, m, W, table, keys, pat_data, pat_check)
+            continue
         nblk = m // BLOCK
         anyerr = False
         if nblk > 0:

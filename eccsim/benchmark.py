@@ -66,6 +66,8 @@ class Op:
     variant: str = ""
     #: whether the op runs a (72,64)-shaped encoder, the only kind with per-CPU variants
     has_variants: bool = False
+    #: whether the op runs a code the wide nibble kernels cover (``avx2`` variant only)
+    wide: bool = False
 
     @property
     def label(self) -> str:
@@ -73,6 +75,8 @@ class Op:
         (72,64)-shaped codes, ``avx2`` or ``popcount`` for scrubs (their syndrome pass) and
         decodes with status (``avx2``: the fused nibble pass), ``popcount`` for campaign
         kernels, ``-`` otherwise."""
+        if self.wide:
+            return "avx2" if (self.variant or dispatch.variant()) == "avx2" else "popcount"
         if self.has_variants:
             v = self.variant or dispatch.variant()
             return v if self.group == "encode" or v == "avx2" else "popcount"
@@ -293,11 +297,131 @@ def reference_ops(data: np.ndarray, galois_words: int) -> list[Op]:
     return ops
 
 
+SYMBOL_ENCODES = ("chipkill-x4", "ssc-dsd-x4", "ddr5-rank-x4")
+#: galois rows and the eccsim rows (1 thread) on the same kind of input they compare to
+GALOIS_RS_PAIRS = (
+    ("encode, galois RS(18,16)", "encode chipkill-x4", "encode"),
+    ("decode, galois RS(18,16)", "decode + status chipkill-x4, 1 symbol/word", "decode"),
+)
+
+
+def symbol_error_patterns(code):
+    """Every single-symbol error of a symbol code: ``(P, W)`` uint64 data flips and ``(P,)``
+    check flips (in the check dtype), one row per symbol and non-zero symbol value."""
+    W = code.data_words
+    pd, pc = [], []
+    for bits in code.symbols:
+        for v in range(1, 1 << len(bits)):
+            d = [0] * W
+            c = 0
+            for t, b in enumerate(bits):
+                if v >> t & 1:
+                    if b < code.k:
+                        d[b // 64] |= 1 << (b % 64)
+                    else:
+                        c |= 1 << (b - code.k)
+            pd.append(d)
+            pc.append(c)
+    return np.array(pd, dtype=np.uint64), np.array(pc, dtype=code.check_dtype)
+
+
+def symbol_ops(data: np.ndarray) -> list[Op]:
+    """The symbol codes on the wide nibble kernels: encode of each catalogue symbol code, and
+    decode with status of chipkill-x4 (clean, and one random symbol error per word) and of the
+    others (clean), on the same ``data`` bytes."""
+    from .codec import Decoded
+
+    ops = []
+    for name in SYMBOL_ENCODES:
+        code = get_code(name)
+        W = code.data_words
+        d = data.reshape(-1, W) if W > 1 else data
+        out = np.empty(d.shape[0], dtype=code.check_dtype)
+        wide = compile_code(code).nibble_wide is not None
+        for threads, par in (("1", False), ("all", True)):
+            ops.append(Op(f"encode {name}", threads,
+                          lambda c=code, d=d, o=out, par=par: encode(c, d, o, parallel=par),
+                          d.nbytes, group="encode", wide=wide))  # fmt: skip
+        check = encode(code, d)
+        cases = [("clean", d, check)]
+        if name == "chipkill-x4":
+            pd, pc = symbol_error_patterns(code)
+            pick = np.random.default_rng(3).integers(0, pd.shape[0], d.shape[0])
+            cases.append(("1 symbol/word", d ^ pd[pick], check ^ pc[pick]))
+        res = Decoded(np.empty_like(d), np.empty_like(check), np.empty(d.shape[0], np.int32))
+        for label, src, chk in cases:
+            for threads, par in (("1", False), ("all", True)):
+                ops.append(Op(f"decode + status {name}, {label}", threads,
+                              lambda c=code, s=src, k=chk, par=par, o=res: decode(
+                                  c, s, k, parallel=par, out=o),
+                              d.nbytes, group="decode", wide=wide))  # fmt: skip
+    return ops
+
+
+def galois_rs_ops(galois_words: int) -> list[Op]:
+    """galois' ReedSolomon(255, 253) over GF(2^8), shortened to 16-symbol messages (the
+    RS(18,16) of chipkill-x4): encode, and decode of codewords with one symbol error each (at
+    most 1024 of them). Bytes are the 16 data bytes per word, as for eccsim's rows."""
+    try:
+        import galois
+    except ImportError:
+        return []
+    rs = galois.ReedSolomon(255, 253, field=galois.GF(2**8))
+    GF = rs.field
+    rng = np.random.default_rng(4)
+    msgs = GF(rng.integers(0, 256, size=(galois_words, 16)))
+    cws = rs.encode(msgs)
+    bad = np.asarray(cws).copy()
+    where = rng.integers(0, 18, galois_words)
+    bad[np.arange(galois_words), where] ^= rng.integers(1, 256, galois_words).astype(bad.dtype)
+    nd = min(galois_words, 1024)  # galois decodes ~2500 words/s: keep the run short
+    bad = GF(bad[:nd])
+    return [
+        Op("encode, galois RS(18,16)", "1", lambda: rs.encode(msgs), galois_words * 16,
+           group="reference"),
+        Op("decode, galois RS(18,16)", "1", lambda: rs.decode(bad), nd * 16, group="reference"),
+    ]  # fmt: skip
+
+
+SYSTEM_SPEC = "ddr5-rank-x4@ddr5-x4-subchannel+ondie=hamming-sec-136"
+
+
+def system_ops(trials: int) -> list[Op]:
+    """The two-level DDR5 memory-system evaluation (on-die SEC, then the rank's symbol code)
+    of sampled whole-chip faults, in patterns per second."""
+    from .faults.device import get_device_fault
+    from .system import BLOCK, get_system, run_system_blocks
+
+    system, fault = get_system(SYSTEM_SPEC), get_device_fault("chip")
+    total = max(BLOCK, trials // 128 // BLOCK * BLOCK)
+    blocks = range((total + BLOCK - 1) // BLOCK)
+    return [Op(f"system {SYSTEM_SPEC.split('@')[0]}+on-die, chip faults", "1",
+               lambda: run_system_blocks(system, fault, exhaustive=False, total=total,
+                                         blocks=blocks, seed=0, stream=0),
+               patterns=total, group="campaign")]  # fmt: skip
+
+
+def galois_ratio_lines(rows: list[dict]) -> list[str]:
+    """``eccsim <op> (1 thread) is Nx galois RS(18,16)`` for each pair of
+    :data:`GALOIS_RS_PAIRS` measured in ``rows``."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["operation"], r["threads"]), r)
+    lines = []
+    for ref, mine, what in GALOIS_RS_PAIRS:
+        a, b = by.get((mine, "1")), by.get((ref, "1"))
+        if a and b and "GB/s" in a and "GB/s" in b:
+            lines.append(f"eccsim chipkill-x4 {what} (1 thread) is "
+                         f"{a['GB/s'] / b['GB/s']:,.0f}x galois RS(18,16)")  # fmt: skip
+    return lines
+
+
 def all_ops(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096) -> list[Op]:
     """Every measured operation on ``mib`` MiB of random data words (baselines first)."""
     data = random_words(mib * MIB)
     return (baseline_ops(data) + encode_ops(data, data.reshape(-1, 2)) + decode_ops(data)
-            + campaign_ops(trials) + analysis_ops() + reference_ops(data, galois_words))  # fmt: skip
+            + symbol_ops(data) + campaign_ops(trials) + system_ops(trials) + analysis_ops()
+            + reference_ops(data, galois_words) + galois_rs_ops(galois_words))  # fmt: skip
 
 
 def run_report(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096,
