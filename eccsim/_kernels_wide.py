@@ -21,7 +21,8 @@ array's dtype. Tails (``N % 32`` codewords) run the same vector step on a zero-p
 Decode with status is fused like :func:`eccsim._kernels_avx2._decode8_nibble`: each block of
 32 codewords is read once, copied to the outputs, its status set to ``Status.CLEAN`` and its
 syndromes stored (for 4 data words, where that fused step spills registers and runs at half
-speed, the vector encoder fills the syndromes of a ``BLK`` block first and plain loops copy); the fix-up pass (the decoder's action through
+speed, the vector encoder fills the syndromes of a block of ``TWO_PASS_BLK`` codewords first and plain
+loops copy); the fix-up pass (the decoder's action through
 :func:`eccsim._kernels._action`) runs only for blocks of ``BLK`` codewords with an error.
 Under ``NUMBA_DISABLE_JIT=1`` the vector steps are plain numpy (same tables, same results).
 """
@@ -37,6 +38,7 @@ from ._kernels_avx2 import _POS_OF_VEC, _STEPS, _UNPERM, _in_lane_group_mask, _u
 from .status import STATUS_CLEAN
 
 BLOCK = 32  # codewords per vector step
+TWO_PASS_BLK = 32768  # codewords per block of the two-pass decode (measured best: 1 MiB)
 PREFETCH_BYTES = 2048
 
 
@@ -394,11 +396,12 @@ def _decode_wide(data, check, tables, table, keys, pat_data, pat_check, out_data
     the fused vector step; flat data as in :func:`_encode_wide`. Needs AVX2."""
     W = len(wsel)
     n = check.shape[0]
-    syn = np.empty(BLK, dtype=check.dtype)
+    bs = BLK if W < 4 else TWO_PASS_BLK
+    syn = np.empty(min(bs, n), dtype=check.dtype)
     pad = np.zeros(BLOCK * W, dtype=np.uint64)
     po = np.empty(BLOCK, dtype=check.dtype)
-    for s in range(0, n, BLK):
-        e = min(n, s + BLK)
+    for s in range(0, n, bs):
+        e = min(n, s + bs)
         m = e - s
         odb = out_data[s * W : e * W]
         ocb = out_check[s:e]

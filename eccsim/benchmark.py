@@ -206,7 +206,8 @@ def encode_ops(data64: np.ndarray, data128: np.ndarray) -> list[Op]:
             ops.append(Op(f"encode {name}", threads,
                           lambda c=code, d=d, o=out, par=par: encode(c, d, o, parallel=par),
                           d.nbytes, group="encode", variant=variant,
-                          has_variants=compile_code(code).fast8))  # fmt: skip
+                          has_variants=compile_code(code).fast8,
+                          wide=compile_code(code).nibble_wide is not None))  # fmt: skip
     return ops
 
 
