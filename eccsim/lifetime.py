@@ -1,0 +1,518 @@
+"""Lifetime reliability: DRAM faults arriving over years at field FIT rates, with patrol scrubbing,
+decided by decoding the error patterns they leave with the configured code(s).
+
+**Configurations** are memory systems (:mod:`eccsim.system`: ``RANK@MODULE[+ondie=CODE]``) or
+``none@MODULE`` — no ECC: the module's data chips only, every wrong data bit is silent.
+
+**Trials.** Each trial is one memory system over ``years`` (default 7). Faults arrive as a
+Poisson process at ``devices * FIT * 1e-9`` per hour (:mod:`eccsim.faults.field`): a uniformly
+random device (rank, chip), a mode by its FIT share, transient or permanent, at a uniformly
+random bank / row / column / beat / pin. Transient faults are gone at the next scrub (every
+``scrub_hours``; with no scrub they stay), permanent ones stay.
+
+**Deciding an arrival.** When a fault arrives, the lines it makes unreliable are grouped: the
+lines it touches alone, and for every fault still active in the same rank whose region overlaps
+it, the shared lines (faults of three or more chips in one line are treated pairwise, a rare
+case). Every line of a group holds the same kind of error: fixed bits (a ``bit`` fault's cell)
+and random bits (the rest of a region, data unknown: each bit wrong with probability 1/2). The
+outcome of such a line is computed by decoding: for rank-level codes, every pattern of the
+random bits of each codeword is enumerated and classified by the real decoder tables (exact;
+over 2**16 patterns per codeword they are sampled, 2**16 of them, and a result says so); for
+on-die + rank-level systems the line goes through the two-level pipeline
+(:meth:`eccsim.system.MemorySystem.decode_errors`) with the patterns enumerated when there are
+at most 2**12 and sampled (4096, seeded by the line's kind) otherwise. With per-line failure
+probabilities ``q`` over ``M`` lines, the arrival causes a failure with probability
+``1 - prod (1 - q)^M``; one uniform number per fault decides it (SDC when it falls below the SDC
+share, else DUE), so configurations that see the same faults (common random numbers: same
+chips, width and burst) are compared on the very same draws.
+
+**Records.** Per trial the time of the first DUE and of the first SDC; results are the
+fractions of trials with a DUE, an SDC, or either by each time of a grid, with intervals.
+Reproducible: block ``b`` of 4096 trials draws from ``SeedSequence(seed, spawn_key=(stream,
+b))``, whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .analysis import classify_patterns
+from .bits import data_words
+from .errors import InputError, ModuleError
+from .faults.device import DevicePatterns
+from .faults.field import MODES, FitTable
+from .faults.patterns import FaultPatterns
+from .module import ModuleGeometry, get_module
+from .outcomes import DUE, SDC_MISCORRECTED, SDC_UNDETECTED
+from .system import MemorySystem, get_system
+from .validate import require_int, require_number
+
+HOURS_PER_YEAR = 8766.0  #: 365.25 days
+BLOCK = 4096  #: trials per seeded block
+ALL = -1  #: a region dimension that covers every value
+#: per codeword, random bits enumerated up to 2**ENUM_BITS patterns, else sampled
+ENUM_BITS = 16
+SAMPLE_PATTERNS = 1 << 16
+#: two-level (on-die) lines: enumerated up to 2**12 patterns, else this many samples
+LINE_SAMPLES = 4096
+
+# mode -> which region dimensions are one value (True) or every value (False):
+# (rank, bank, row, column, beat), and whether the fault is one fixed cell
+_REGION = {
+    "bit": ((True, True, True, True, True), True),
+    "word": ((True, True, True, True, False), False),
+    "column": ((True, True, False, True, True), False),
+    "row": ((True, True, True, False, False), False),
+    "bank": ((True, True, False, False, False), False),
+    "multi-bank": ((True, False, False, False, False), False),
+    "multi-rank": ((False, False, False, False, False), False),
+}
+
+
+@dataclass(frozen=True)
+class DramGeometry:
+    """The address space behind a module: ``ranks`` of its chips, ``banks`` x ``rows`` per
+    chip, and ``lines_per_row`` bursts per row (column addresses / burst length)."""
+
+    ranks: int = 1
+    banks: int = 16
+    rows: int = 131072
+    lines_per_row: int = 128
+
+    def __post_init__(self) -> None:
+        for f in ("ranks", "banks", "rows", "lines_per_row"):
+            require_int(f, getattr(self, f), 1, 1 << 24, error=InputError)
+
+    @classmethod
+    def for_module(cls, module: ModuleGeometry, ranks: int = 1) -> DramGeometry:
+        """DDR4-like 8 Gb chips for burst 8 (16 banks, 128 K rows, 128 bursts a row); DDR5-like
+        for burst 16 (32 banks, 64 K rows, 64 bursts a row)."""
+        if module.burst_length >= 16:
+            return cls(ranks, 32, 65536, 64)
+        return cls(ranks, 16, 131072, 128)
+
+    def size(self, i: int) -> int:
+        return (self.ranks, self.banks, self.rows, self.lines_per_row)[i]
+
+
+@dataclass(frozen=True, eq=False)
+class LifetimeConfig:
+    """One configuration: a memory system, or no ECC on a module (``system`` None)."""
+
+    name: str
+    module: ModuleGeometry
+    system: MemorySystem | None
+
+    @property
+    def group(self) -> tuple[int, int, int]:
+        """Configurations with equal (chips, chip width, burst) share their fault draws."""
+        m = self.module
+        return (m.chips, m.chip_width, m.burst_length)
+
+
+def get_config(spec: str) -> LifetimeConfig:
+    """``RANK@MODULE[+ondie=CODE]`` (a memory system) or ``none@MODULE`` (no ECC)."""
+    if not isinstance(spec, str) or "@" not in spec:
+        raise ModuleError(
+            f"configuration {spec!r} must read RANK@MODULE[+ondie=CODE] or none@MODULE (no ECC)"
+        )
+    rank, _, module = spec.strip().partition("@")
+    if rank.strip().lower() == "none" and "+" not in module:
+        return LifetimeConfig(spec.strip(), get_module(module.strip()), None)
+    s = get_system(spec)
+    return LifetimeConfig(s.name, s.module, s)
+
+
+# ----- per-line outcome probabilities ------------------------------------------------------------
+class _LineJudge:
+    """Failure probabilities of a line holding given errors, for one configuration (cached)."""
+
+    def __init__(self, cfg: LifetimeConfig) -> None:
+        self.cfg = cfg
+        g = cfg.module
+        self.bpc = g.beats_per_codeword
+        self.w = g.chip_width
+        chip = g.chip_of_bit
+        self.beat_of = g.beat_offset_of_bit
+        self.pin_of = g.dq_of_bit % g.chip_width
+        self.bits_of_chip = [np.nonzero(chip == c)[0] for c in range(g.chips)]
+        self.cache: dict = {}
+        self.sampled = False
+
+    # a contribution: (chip, beat or ALL, pin or ALL (ALL: random bits), fixed: bool)
+    def line(self, contribs: tuple) -> tuple[float, float]:
+        """(P(line fails), P(line has an SDC)) for a line with these contributions."""
+        key = tuple(sorted(contribs))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self._line(key)
+        return hit
+
+    def _line(self, contribs) -> tuple[float, float]:
+        sysm = self.cfg.system
+        if sysm is not None and sysm.on_die is not None:
+            return self._two_level(contribs)
+        g = self.cfg.module
+        per_slot: dict[int, tuple[set, set]] = {}
+        for chip, beat, pin, fixed in contribs:
+            if self.cfg.system is None and chip in g.check_chips:
+                continue  # no ECC: the module's check chips are not there
+            bits = self.bits_of_chip[chip]
+            slots = range(g.slots) if beat == ALL else [beat // self.bpc]
+            for s in slots:
+                sel = bits
+                if beat != ALL:
+                    sel = sel[self.beat_of[sel] == beat % self.bpc]
+                if pin != ALL:
+                    sel = sel[self.pin_of[sel] == pin]
+                rnd, fix = per_slot.setdefault(s, (set(), set()))
+                if fixed:
+                    fix.symmetric_difference_update(int(b) for b in sel)
+                else:
+                    rnd.update(int(b) for b in sel)
+        ok_fail, ok_sdc = 1.0, 1.0
+        for rnd, fix in per_slot.values():
+            pf, ps = self._codeword(frozenset(rnd), frozenset(fix - rnd))
+            ok_fail *= 1.0 - pf
+            ok_sdc *= 1.0 - ps
+        return 1.0 - ok_fail, 1.0 - ok_sdc
+
+    def _codeword(self, rnd: frozenset, fix: frozenset) -> tuple[float, float]:
+        key = ("cw", rnd, fix)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        g = self.cfg.module
+        r = sorted(rnd)
+        if len(r) <= ENUM_BITS:
+            v = np.arange(1 << len(r), dtype=np.int64)
+        else:
+            self.sampled = True
+            rng = np.random.default_rng(zlib.crc32(repr((sorted(rnd), sorted(fix))).encode()))
+            v = rng.integers(0, 1 << 62, size=SAMPLE_PATTERNS, dtype=np.int64)
+        err = np.zeros((v.size, g.n), dtype=bool)
+        for i, b in enumerate(r):
+            err[:, b] = (v >> (i % 62)) & 1 if len(r) > ENUM_BITS else (v >> i) & 1
+        for b in fix:
+            err[:, b] ^= True
+        if self.cfg.system is None:  # no ECC: any wrong data bit is silent corruption
+            bad = err[:, : g.k].any(axis=1)
+            hit = (float(bad.mean()), float(bad.mean()))
+        else:
+            code = self.cfg.system.rank
+            out = classify_patterns(code, _flips(err, code.k))[:, 0]
+            sdc = (out == SDC_UNDETECTED) | (out == SDC_MISCORRECTED)
+            hit = (float((sdc | (out == DUE)).mean()), float(sdc.mean()))
+        self.cache[key] = hit
+        return hit
+
+    def _two_level(self, contribs) -> tuple[float, float]:
+        s = self.cfg.system
+        g = s.module
+        V, L = s.sent_bits, s.stored_bits
+        rnd = np.zeros((g.chips, L), dtype=bool)
+        fix = np.zeros((g.chips, L), dtype=bool)
+        for chip, beat, pin, fixed in contribs:
+            if beat == ALL:
+                idx = np.arange(L)
+            else:
+                sent = beat * self.w + (np.arange(self.w) if pin == ALL else np.array([pin]))
+                idx = sent if L == V else np.concatenate([sent, sent + V])  # and the unsent half
+                if fixed:
+                    idx = idx[:1]
+            if fixed:
+                fix[chip, idx] ^= True
+            else:
+                rnd[chip, idx] = True
+        fix &= ~rnd
+        where = np.argwhere(rnd)
+        nr = len(where)
+        if nr <= 12:
+            v = np.arange(1 << nr, dtype=np.int64)
+            bits = ((v[:, None] >> np.arange(nr)) & 1).astype(bool)
+        else:
+            self.sampled = True
+            rng = np.random.default_rng(zlib.crc32(repr(contribs).encode()))
+            bits = rng.random((LINE_SAMPLES, nr)) < 0.5
+        m = bits.shape[0]
+        cells = np.broadcast_to(fix, (m, g.chips, L)).copy()
+        cells[:, where[:, 0], where[:, 1]] ^= bits
+        pats = DevicePatterns(cells, np.zeros((m, g.bus_width, g.burst_length), dtype=bool),
+                              np.full(m, -1, dtype=np.int64))  # fmt: skip
+        _, _, lines, _ = s.decode_errors(pats)
+        sdc = (lines == SDC_UNDETECTED) | (lines == SDC_MISCORRECTED)
+        return float((sdc | (lines == DUE)).mean()), float(sdc.mean())
+
+
+def _flips(err: np.ndarray, k: int) -> FaultPatterns:
+    m, n = err.shape
+    W = data_words(k)
+    data = np.zeros((m, 64 * W), dtype=bool)
+    data[:, :k] = err[:, :k]
+    wts = np.uint64(1) << np.arange(64, dtype=np.uint64)
+    fd = (data.reshape(m, W, 64) * wts).sum(axis=-1, dtype=np.uint64)[:, None, :]
+    fc = (err[:, k:] * wts[: n - k]).sum(axis=-1, dtype=np.uint64)[:, None]
+    return FaultPatterns(fd, fc, None, None, None, None, np.ones((m, 1), dtype=bool),
+                         np.full(m, -1, dtype=np.int64))  # fmt: skip
+
+
+# ----- faults and their regions --------------------------------------------------------------------
+@dataclass
+class _Fault:
+    t: float
+    end: float  # when it stops (next scrub for a transient fault; inf otherwise)
+    chip: int
+    mode: str
+    where: tuple[int, int, int, int, int]  # rank, bank, row, column, beat (ALL = -1)
+    pin: int  # the cell's pin (bit faults), else ALL
+    u: float
+
+
+def _overlap_lines(a: _Fault, b: _Fault, geo: DramGeometry) -> int:
+    """Lines (rank, bank, row, column addresses) both regions touch; 0 when they do not meet.
+    Beats do not separate lines: two faults in different beats of a line share it."""
+    lines = 1
+    for i in range(4):
+        x, y = a.where[i], b.where[i]
+        if x != ALL and y != ALL and x != y:
+            return 0
+        lines *= geo.size(i) if x == ALL and y == ALL else 1
+    return lines
+
+
+def _region_lines(f: _Fault, geo: DramGeometry) -> int:
+    return math.prod(geo.size(i) for i in range(4) if f.where[i] == ALL)
+
+
+def _contrib(f: _Fault) -> tuple:
+    """What the fault puts in each line it touches: (chip, beat or ALL, pin or ALL, fixed)."""
+    return (f.chip, f.where[4], f.pin, f.mode == "bit")
+
+
+def _log_ok(p: float, lines: int) -> float:
+    """log of (1 - p) ** lines."""
+    return lines * math.log1p(-p) if p < 1.0 else -math.inf
+
+
+# ----- the simulation --------------------------------------------------------------------------------
+@dataclass
+class LifetimeCounts:
+    """Per configuration: trials, and per grid time the trials with a DUE / an SDC / either by
+    then (cumulative counts)."""
+
+    trials: int
+    due: np.ndarray
+    sdc: np.ndarray
+    any: np.ndarray
+    sampled: bool = False
+
+    def __iadd__(self, other: LifetimeCounts):
+        self.trials += other.trials
+        self.due = self.due + other.due
+        self.sdc = self.sdc + other.sdc
+        self.any = self.any + other.any
+        self.sampled |= other.sampled
+        return self
+
+
+@dataclass
+class LifetimeSpec:
+    """What a lifetime run simulates (checked on construction)."""
+
+    configs: tuple[str, ...] = ("none@x4-ecc-dimm", "hsiao-secded@x4-ecc-dimm",
+                                "chipkill-x4@x4-chipkill-dimm")  # fmt: skip
+    years: float = 7.0
+    scrub_hours: float | None = 3.0
+    trials: int = 1_000_000
+    seed: int = 2026
+    ranks: int = 1
+    points: int = 29  #: grid times 0, T/28, ..., T
+    fit: FitTable = field(default_factory=FitTable.default)
+    #: the address space behind each module (None: DramGeometry.for_module)
+    geometry: DramGeometry | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.configs, str):
+            self.configs = (self.configs,)
+        self.configs = tuple(self.configs)
+        if not self.configs:
+            raise InputError("configs: name at least one configuration")
+        require_number("years", self.years, 0, 1000, open_interval=True, error=InputError)
+        if self.scrub_hours is not None:
+            require_number("scrub_hours", self.scrub_hours, 0, 1e7, open_interval=True,
+                           error=InputError)  # fmt: skip
+        require_int("trials", self.trials, 1, 10**12, error=InputError)
+        require_int("seed", self.seed, 0, error=InputError)
+        require_int("ranks", self.ranks, 1, 64, error=InputError)
+        require_int("points", self.points, 2, 10_000, error=InputError)
+
+    @cached_property
+    def grid(self) -> np.ndarray:
+        """Grid times in hours."""
+        return np.linspace(0.0, self.years * HOURS_PER_YEAR, self.points)
+
+
+class _Group:
+    """Configurations sharing fault draws, and everything derived for them."""
+
+    def __init__(self, cfgs: list[LifetimeConfig], spec: LifetimeSpec) -> None:
+        self.cfgs = cfgs
+        self.module = cfgs[0].module
+        self.geo = spec.geometry or DramGeometry.for_module(self.module, spec.ranks)
+        self.spec = spec
+        self.judges = [_LineJudge(c) for c in cfgs]
+        entries = spec.fit.entries()
+        self.modes = [e[0] for e in entries]
+        self.permanent = np.array([e[1] for e in entries])
+        fits = np.array([e[2] for e in entries])
+        self.share = fits / fits.sum()
+        devices = self.geo.ranks * self.module.chips
+        self.rate = devices * fits.sum() * 1e-9  # faults per hour
+        self.stream = zlib.crc32(repr(cfgs[0].group).encode())
+
+    def _draw(self, rng, n: int, T: float, scrub: float | None) -> list[_Fault]:
+        g, geo = self.module, self.geo
+        t = np.sort(rng.random(n) * T)
+        kind = rng.choice(len(self.modes), size=n, p=self.share)
+        rank = rng.integers(0, geo.ranks, n)
+        chip = rng.integers(0, g.chips, n)
+        bank = rng.integers(0, geo.banks, n)
+        row = rng.integers(0, geo.rows, n)
+        col = rng.integers(0, geo.lines_per_row, n)
+        beat = rng.integers(0, g.burst_length, n)
+        pin = rng.integers(0, g.chip_width, n)
+        u = rng.random(n)
+        out = []
+        for i in range(n):
+            mode = self.modes[kind[i]]
+            one, cell = _REGION[mode]
+            vals = (rank[i], bank[i], row[i], col[i], beat[i])
+            where = tuple(int(v) if o else ALL for v, o in zip(vals, one, strict=True))
+            perm = self.permanent[kind[i]]
+            end = math.inf
+            if not perm and scrub is not None:
+                end = (math.floor(t[i] / scrub) + 1) * scrub
+            out.append(_Fault(float(t[i]), end, int(chip[i]), mode, where,
+                              int(pin[i]) if cell else ALL, float(u[i])))  # fmt: skip
+        return out
+
+    def run_block(self, b: int, size: int) -> list[LifetimeCounts]:
+        spec = self.spec
+        T = spec.years * HOURS_PER_YEAR
+        ss = np.random.SeedSequence(spec.seed, spawn_key=(self.stream, b))
+        rng = np.random.default_rng(ss)
+        counts = rng.poisson(self.rate * T, size=size)
+        grid = spec.grid
+        firsts = [np.full((size, 2), np.inf) for _ in self.cfgs]
+        for i in np.nonzero(counts)[0]:
+            faults = self._draw(rng, int(counts[i]), T, spec.scrub_hours)
+            for ci, judge in enumerate(self.judges):
+                firsts[ci][i] = self._trial(faults, judge)
+        out = []
+        for ci, judge in enumerate(self.judges):
+            due, sdc = firsts[ci][:, 0], firsts[ci][:, 1]
+            anyf = np.minimum(due, sdc)
+            cum = [np.searchsorted(np.sort(x), grid, side="right") for x in (due, sdc, anyf)]
+            out.append(LifetimeCounts(size, *cum, judge.sampled))
+        return out
+
+    def _trial(self, faults: list[_Fault], judge: _LineJudge) -> tuple[float, float]:
+        geo = self.geo
+        first_due = first_sdc = math.inf
+        for j, f in enumerate(faults):
+            log_ok, log_nosdc = 0.0, 0.0
+            alone = _region_lines(f, geo)
+            for g in faults[:j]:
+                if g.end <= f.t:
+                    continue  # scrubbed away before f arrived
+                shared = _overlap_lines(f, g, geo)
+                if not shared:
+                    continue
+                pf, ps = judge.line((_contrib(f), _contrib(g)))
+                alone -= shared
+                log_ok += _log_ok(pf, shared)
+                log_nosdc += _log_ok(ps, shared)
+            if alone > 0:
+                pf, ps = judge.line((_contrib(f),))
+                log_ok += _log_ok(pf, alone)
+                log_nosdc += _log_ok(ps, alone)
+            if f.u < 1.0 - math.exp(log_nosdc):
+                first_sdc = min(first_sdc, f.t)
+            elif f.u < 1.0 - math.exp(log_ok):
+                first_due = min(first_due, f.t)
+        return first_due, first_sdc
+
+
+@dataclass
+class LifetimeResult:
+    """Counts per configuration over the spec's grid (hours), with the spec."""
+
+    spec: LifetimeSpec
+    names: list[str]
+    counts: list[LifetimeCounts]
+
+    def rows(self, confidence: float = 0.95) -> list[dict]:
+        """One row per (configuration, grid time, outcome): probability and interval."""
+        from .stats import proportion_ci
+
+        out = []
+        for name, c in zip(self.names, self.counts, strict=True):
+            for label, arr in (("due", c.due), ("sdc", c.sdc), ("any", c.any)):
+                lo, hi = proportion_ci(arr.astype(float), np.full(arr.shape, float(c.trials)),
+                                       confidence)  # fmt: skip
+                for k, t in enumerate(self.spec.grid):
+                    out.append({"config": name, "years": float(t / HOURS_PER_YEAR),
+                                "outcome": label, "count": int(arr[k]), "trials": c.trials,
+                                "p": arr[k] / c.trials, "ci_low": float(np.atleast_1d(lo)[k]),
+                                "ci_high": float(np.atleast_1d(hi)[k])})  # fmt: skip
+        return out
+
+
+def run_lifetime(spec: LifetimeSpec, *, blocks: range | None = None) -> LifetimeResult:
+    """Simulate ``spec.trials`` trials of every configuration (or only blocks ``blocks`` of
+    :data:`BLOCK` trials each); configurations with the same chips, width and burst see the same
+    faults."""
+    cfgs = [get_config(c) for c in spec.configs]
+    groups: dict[tuple, list[LifetimeConfig]] = {}
+    for c in cfgs:
+        groups.setdefault(c.group, []).append(c)
+    nblk = (spec.trials + BLOCK - 1) // BLOCK
+    blocks = range(nblk) if blocks is None else blocks
+    result: dict[str, LifetimeCounts] = {}
+    for members in groups.values():
+        grp = _Group(members, spec)
+        for b in blocks:
+            size = min(BLOCK, spec.trials - b * BLOCK)
+            if size <= 0:
+                break
+            for c, cnt in zip(members, grp.run_block(b, size), strict=True):
+                if c.name in result:
+                    result[c.name] += cnt
+                else:
+                    result[c.name] = cnt
+    names = [c.name for c in cfgs]
+    return LifetimeResult(spec, names, [result[n] for n in names])
+
+
+def analytic_no_ecc(chips: int, fit: float, hours: np.ndarray) -> np.ndarray:
+    """P(at least one fault by t) = 1 - exp(-chips * FIT * 1e-9 * t): no ECC, every fault
+    reaching data is a failure."""
+    return 1.0 - np.exp(-chips * fit * 1e-9 * np.asarray(hours, dtype=float))
+
+
+__all__ = [
+    "MODES",
+    "DramGeometry",
+    "LifetimeConfig",
+    "LifetimeCounts",
+    "LifetimeResult",
+    "LifetimeSpec",
+    "analytic_no_ecc",
+    "get_config",
+    "run_lifetime",
+]
