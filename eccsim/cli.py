@@ -290,11 +290,95 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def _float_or_none(text: str):
+    """A positive number of hours, or 'none' / 0 (no scrub)."""
+    if text.strip().lower() in ("none", "0", "off"):
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours or 'none'") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of hours or 'none'")
+    return v
+
+
+def cmd_lifetime(args) -> int:
+    import tomllib
+
+    from .campaign.folder import hold_folder, refuse_if_in_use
+    from .errors import InputError
+    from .faults.field import load_fit_table
+    from .lifetime import LifetimeSpec, get_config, run_lifetime
+    from .plots import plot_lifetime
+    from .report import format_lifetime_table
+    from .results import LIFETIME_FILES, environment, save_lifetime
+    from .safeio import check_output_path, read_text
+
+    out = check_output_path(args.out, what="--out", error=InputError)  # before any work
+    d: dict = {}
+    if args.spec is not None:
+        text = read_text(args.spec, what="spec file", error=InputError)
+        try:
+            doc = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            raise InputError(f"{args.spec}: malformed TOML ({exc})") from None
+        if "lifetime" not in doc:
+            raise InputError(f"{args.spec}: no [lifetime] table")
+        d = dict(doc["lifetime"])
+    spec = LifetimeSpec.from_dict(d, where=args.spec or "options")
+    over = {}
+    if args.configs:
+        over["configs"] = tuple(_split(args.configs))
+    for name in ("years", "trials", "seed", "ranks", "points"):
+        if getattr(args, name) is not None:
+            over[name] = getattr(args, name)
+    if args.scrub_hours is not False:
+        over["scrub_hours"] = args.scrub_hours
+    if args.fit is not None:
+        over["fit"] = load_fit_table(args.fit)
+    if over:
+        from dataclasses import replace
+
+        spec = replace(spec, **over)
+    for c in spec.configs:  # every name resolved before any work
+        get_config(c)
+    refuse_if_in_use(out)
+    ours = [f for f in LIFETIME_FILES if (out / f).exists()]
+    if ours and not args.force:
+        raise InputError(f"results folder {str(out)!r} already holds lifetime results "
+                         f"({', '.join(ours)}); use --force to overwrite or choose another folder")  # fmt: skip
+    t0 = time.perf_counter()
+    with hold_folder(out, error=InputError):
+        res = run_lifetime(spec, progress=not args.quiet)
+        dt = time.perf_counter() - t0
+        meta = {"environment": environment(), "wall_s": round(dt, 3),
+                "trials_per_s": spec.trials / dt if dt > 0 else None}  # fmt: skip
+        csv_path, json_path = save_lifetime(out, res, meta)
+        fig = plot_lifetime(res, out / "lifetime.png")
+    print(format_lifetime_table(res))
+    print(f"\n{spec.trials:,} trials x {len(spec.configs)} configurations in {dt:.1f} s "
+          f"({spec.trials / dt:,.0f} trials/s), seed {spec.seed}")  # fmt: skip
+    print(f"results: {csv_path}, {json_path}; figure: {fig}")
+    return 0
+
+
 def cmd_plot(args) -> int:
     from .plots import check_figure_path, plot_ber, plot_outcomes, plot_sites
     from .results import load_results
 
     check_figure_path(args.output)
+    from pathlib import Path
+
+    p = Path(args.results)
+    if args.kind == "lifetime" or (p / "lifetime.json").exists() or p.name == "lifetime.json":
+        from .plots import plot_lifetime
+        from .results import load_lifetime
+
+        if args.kind not in ("auto", "lifetime"):
+            raise UsageError(f"eccsim plot: --kind {args.kind} needs campaign results")
+        print(plot_lifetime(load_lifetime(p), args.output))
+        return 0
     res = load_results(args.results)
     kind = args.kind
     if kind == "auto":
@@ -409,10 +493,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
 
+    s = sub.add_parser("lifetime", help="P(DUE/SDC by t) over years at field FIT rates")
+    s.add_argument("spec", nargs="?", help="lifetime spec (.toml with a [lifetime] table)")
+    s.add_argument("--configs", action="append",
+                   help="comma-separated RANK@MODULE[+ondie=CODE] or none@MODULE")  # fmt: skip
+    s.add_argument("--years", type=float, help="lifetime in years (default 7)")
+    s.add_argument("--scrub-hours", type=_float_or_none, default=False,
+                   help="patrol scrub interval in hours, or none (default 3)")  # fmt: skip
+    s.add_argument("--trials", type=_positive_int, help="trials per configuration (1,000,000)")
+    s.add_argument("--seed", type=_nonneg_int)
+    s.add_argument("--ranks", type=_positive_int, help="ranks of the module's chips (1)")
+    s.add_argument("--points", type=_positive_int, help="grid times from 0 to the lifetime (29)")
+    s.add_argument("--fit", help="FIT table (.toml or .csv); default Sridharan & Liberty SC'12")
+    s.add_argument("--out", default="eccsim-lifetime", help="results folder (eccsim-lifetime)")
+    s.add_argument("--force", action="store_true", help="overwrite existing lifetime results")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_lifetime)
+
     s = sub.add_parser("plot", help="plot saved results (results.json or its folder)")
     s.add_argument("results")
     s.add_argument("-o", "--output", required=True, help="figure file: .png, .svg or .pdf")
-    s.add_argument("--kind", choices=("auto", "outcomes", "sites", "ber"), default="auto")
+    s.add_argument("--kind", choices=("auto", "outcomes", "sites", "ber", "lifetime"),
+                   default="auto")  # fmt: skip
     s.add_argument("--level", choices=("word", "line"),
                    help="per codeword or per line (default: word; line for memory systems)")  # fmt: skip
     s.set_defaults(func=cmd_plot)

@@ -35,6 +35,7 @@ b))``, whatever the chunking.
 from __future__ import annotations
 
 import math
+import sys
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,6 +50,7 @@ from .faults.field import MODES, FitTable
 from .faults.patterns import FaultPatterns
 from .module import ModuleGeometry, get_module
 from .outcomes import DUE, SDC_MISCORRECTED, SDC_UNDETECTED
+from .status import STATUS_UNCORRECTABLE
 from .system import MemorySystem, get_system
 from .validate import require_int, require_number
 
@@ -182,10 +184,25 @@ class _LineJudge:
             ok_sdc *= 1.0 - ps
         return 1.0 - ok_fail, 1.0 - ok_sdc
 
+    @cached_property
+    def _rank_tables(self):
+        """(compiled rank code, (P, n) bool bits of each correctable pattern, their weights)."""
+        from .compile import compile_code
+
+        code = self.cfg.system.rank
+        cc = compile_code(code)
+        bits = np.zeros((max(len(code.correctable), 1), code.n), dtype=bool)
+        for p, pb in enumerate(code.correctable):
+            bits[p, list(pb)] = True
+        return cc, bits, bits.sum(axis=1)
+
     def _codeword(self, rnd: frozenset, fix: frozenset) -> tuple[float, float]:
         key = ("cw", rnd, fix)
         hit = self.cache.get(key)
         if hit is not None:
+            return hit
+        if self.cfg.system is not None and len(rnd) <= ENUM_BITS:
+            hit = self.cache[key] = self._codeword_syndromes(sorted(rnd), sorted(fix))
             return hit
         g = self.cfg.module
         r = sorted(rnd)
@@ -210,6 +227,31 @@ class _LineJudge:
             hit = (float((sdc | (out == DUE)).mean()), float(sdc.mean()))
         self.cache[key] = hit
         return hit
+
+    def _codeword_syndromes(self, rnd: list, fix: list) -> tuple[float, float]:
+        """Exact (P(fail), P(SDC)) of a codeword whose bits ``fix`` are wrong and bits ``rnd``
+        each wrong with probability 1/2: all 2**len(rnd) errors enumerated in syndrome space
+        (syndromes by doubling, the decoder's action per syndrome, CE when the correction is
+        the error itself)."""
+        cc, pat_bits, pat_w = self._rank_tables
+        cols = cc.columns
+        universe = rnd + fix
+        s0 = np.uint64(0)
+        for b in fix:
+            s0 ^= cols[b]
+        syn = np.array([s0], dtype=np.uint64)
+        for b in rnd:
+            syn = np.concatenate([syn, syn ^ cols[b]])
+        e = np.arange(syn.size, dtype=np.int64) | (((1 << len(fix)) - 1) << len(rnd))
+        act = cc.actions(syn)
+        inside = pat_bits[:, universe]
+        whole = inside.sum(axis=1) == pat_w  # patterns made of universe bits only
+        pmask = np.where(whole, inside.astype(np.int64) @ (1 << np.arange(len(universe))), -1)
+        ok = (act >= 0) & (pmask[np.maximum(act, 0)] == e)
+        clean = e == 0
+        sdc = ~clean & ((syn == 0) | ((act >= 0) & ~ok))
+        fail = sdc | (~clean & (act == STATUS_UNCORRECTABLE))
+        return float(fail.mean()), float(sdc.mean())
 
     def _two_level(self, contribs) -> tuple[float, float]:
         s = self.cfg.system
@@ -356,6 +398,59 @@ class LifetimeSpec:
         """Grid times in hours."""
         return np.linspace(0.0, self.years * HOURS_PER_YEAR, self.points)
 
+    def to_dict(self) -> dict:
+        d = {"configs": list(self.configs), "years": self.years, "scrub_hours": self.scrub_hours,
+             "trials": self.trials, "seed": self.seed, "ranks": self.ranks, "points": self.points,
+             "fit": self.fit.to_dict()}  # fmt: skip
+        if self.geometry is not None:
+            g = self.geometry
+            d["geometry"] = [g.ranks, g.banks, g.rows, g.lines_per_row]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "lifetime spec") -> LifetimeSpec:
+        """A spec from a dict (a TOML ``[lifetime]`` table): ``configs``, ``years``,
+        ``scrub_hours`` (0 or omitted with ``scrub = false``: no scrub), ``trials``, ``seed``,
+        ``ranks``, ``points``, ``fit`` (a FIT table file, or a table of mode = [t, p])."""
+        from .faults.field import fit_table_from_rows, load_fit_table
+
+        if not isinstance(d, dict):
+            raise InputError(f"{where}: expected a table of lifetime settings")
+        known = {"configs", "years", "scrub_hours", "trials", "seed", "ranks", "points", "fit",
+                 "geometry"}  # fmt: skip
+        unknown = sorted(str(k) for k in set(d) - known)
+        if unknown:
+            raise InputError(f"{where}: unknown setting(s) {', '.join(unknown)}; allowed: "
+                             f"{', '.join(sorted(known))}")  # fmt: skip
+        kw = dict(d)
+        if "configs" in kw:
+            v = kw["configs"]
+            if isinstance(v, str):
+                v = [v]
+            if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+                raise InputError(f"{where}: configs must be a non-empty list of names")
+            kw["configs"] = tuple(v)
+        if kw.get("scrub_hours") == 0:
+            kw["scrub_hours"] = None
+        fit = kw.pop("fit", None)
+        if isinstance(fit, str):
+            kw["fit"] = load_fit_table(fit)
+        elif isinstance(fit, dict):
+            rows = []
+            for mode, v in fit.items():
+                if not isinstance(v, list) or len(v) != 2:
+                    raise InputError(f"{where}: fit.{mode} must be [transient, permanent]")
+                rows.append((mode, v[0], v[1]))
+            kw["fit"] = fit_table_from_rows(rows, f"{where}: fit")
+        elif fit is not None:
+            raise InputError(f"{where}: fit must be a FIT table file or a table of modes")
+        geo = kw.pop("geometry", None)
+        if geo is not None:
+            if not isinstance(geo, list) or len(geo) != 4:
+                raise InputError(f"{where}: geometry must be [ranks, banks, rows, lines_per_row]")
+            kw["geometry"] = DramGeometry(*geo)
+        return cls(**kw)
+
 
 class _Group:
     """Configurations sharing fault draws, and everything derived for them."""
@@ -375,31 +470,74 @@ class _Group:
         self.rate = devices * fits.sum() * 1e-9  # faults per hour
         self.stream = zlib.crc32(repr(cfgs[0].group).encode())
 
-    def _draw(self, rng, n: int, T: float, scrub: float | None) -> list[_Fault]:
+    def _arrays(self, rng, n: int, T: float) -> dict[str, np.ndarray]:
+        """``n`` faults' draws: arrival time, mode entry, rank, chip, bank, row, column, beat,
+        pin and the uniform number that decides their outcome."""
         g, geo = self.module, self.geo
-        t = np.sort(rng.random(n) * T)
-        kind = rng.choice(len(self.modes), size=n, p=self.share)
-        rank = rng.integers(0, geo.ranks, n)
-        chip = rng.integers(0, g.chips, n)
-        bank = rng.integers(0, geo.banks, n)
-        row = rng.integers(0, geo.rows, n)
-        col = rng.integers(0, geo.lines_per_row, n)
-        beat = rng.integers(0, g.burst_length, n)
-        pin = rng.integers(0, g.chip_width, n)
-        u = rng.random(n)
+        return {
+            "t": rng.random(n) * T,
+            "kind": rng.choice(len(self.modes), size=n, p=self.share),
+            "rank": rng.integers(0, geo.ranks, n), "chip": rng.integers(0, g.chips, n),
+            "bank": rng.integers(0, geo.banks, n), "row": rng.integers(0, geo.rows, n),
+            "col": rng.integers(0, geo.lines_per_row, n),
+            "beat": rng.integers(0, g.burst_length, n), "pin": rng.integers(0, g.chip_width, n),
+            "u": rng.random(n),
+        }  # fmt: skip
+
+    def _faults(self, a: dict, idx, scrub: float | None) -> list[_Fault]:
+        """The faults ``idx`` of the draws ``a``, in arrival order."""
         out = []
-        for i in range(n):
-            mode = self.modes[kind[i]]
+        for i in sorted(idx, key=lambda i: a["t"][i]):
+            mode = self.modes[a["kind"][i]]
             one, cell = _REGION[mode]
-            vals = (rank[i], bank[i], row[i], col[i], beat[i])
+            vals = (a["rank"][i], a["bank"][i], a["row"][i], a["col"][i], a["beat"][i])
             where = tuple(int(v) if o else ALL for v, o in zip(vals, one, strict=True))
-            perm = self.permanent[kind[i]]
+            t = float(a["t"][i])
             end = math.inf
-            if not perm and scrub is not None:
-                end = (math.floor(t[i] / scrub) + 1) * scrub
-            out.append(_Fault(float(t[i]), end, int(chip[i]), mode, where,
-                              int(pin[i]) if cell else ALL, float(u[i])))  # fmt: skip
+            if not self.permanent[a["kind"][i]] and scrub is not None:
+                end = (math.floor(t / scrub) + 1) * scrub
+            out.append(_Fault(t, end, int(a["chip"][i]), mode, where,
+                              int(a["pin"][i]) if cell else ALL, float(a["u"][i])))  # fmt: skip
         return out
+
+    def _draw(self, rng, n: int, T: float, scrub: float | None) -> list[_Fault]:
+        """``n`` faults of one trial, in arrival order."""
+        return self._faults(self._arrays(rng, n, T), range(n), scrub)
+
+    @cached_property
+    def _lines_of_kind(self) -> np.ndarray:
+        """Lines each mode entry's region covers."""
+        geo = self.geo
+        return np.array([math.prod(geo.size(i) for i in range(4) if not _REGION[m][0][i])
+                         for m in self.modes], dtype=np.float64)  # fmt: skip
+
+    def _single(self, a: dict, idx: np.ndarray, judge: _LineJudge):
+        """(first DUE, first SDC) of trials holding one fault each (the faults ``idx``),
+        vectorized: each fault's line kind is looked up once per distinct kind."""
+        g = self.module
+        kind = a["kind"][idx]
+        one_beat = np.array([_REGION[m][0][4] for m in self.modes])[kind]
+        cell = np.array([_REGION[m][1] for m in self.modes])[kind]
+        beat = np.where(one_beat, a["beat"][idx], ALL)
+        pin = np.where(cell, a["pin"][idx], ALL)
+        chip = a["chip"][idx]
+        key = ((chip * (g.burst_length + 1) + beat + 1) * (g.chip_width + 1) + pin + 1) * 2 + cell
+        uniq, inv = np.unique(key, return_inverse=True)
+        qf = np.empty(uniq.size)
+        qs = np.empty(uniq.size)
+        first = np.searchsorted(key[np.argsort(key, kind="stable")], uniq)
+        order = np.argsort(key, kind="stable")
+        for j, pos in enumerate(order[first]):
+            qf[j], qs[j] = judge.line(((int(chip[pos]), int(beat[pos]), int(pin[pos]),
+                                        bool(cell[pos])),))  # fmt: skip
+        lines = self._lines_of_kind[kind]
+        with np.errstate(divide="ignore"):
+            p_fail = -np.expm1(lines * np.log1p(-np.minimum(qf[inv], 1.0)))
+            p_sdc = -np.expm1(lines * np.log1p(-np.minimum(qs[inv], 1.0)))
+        u, t = a["u"][idx], a["t"][idx]
+        sdc = u < p_sdc
+        due = ~sdc & (u < p_fail)
+        return np.where(due, t, np.inf), np.where(sdc, t, np.inf)
 
     def run_block(self, b: int, size: int) -> list[LifetimeCounts]:
         spec = self.spec
@@ -407,11 +545,20 @@ class _Group:
         ss = np.random.SeedSequence(spec.seed, spawn_key=(self.stream, b))
         rng = np.random.default_rng(ss)
         counts = rng.poisson(self.rate * T, size=size)
+        a = self._arrays(rng, int(counts.sum()), T)
+        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
         grid = spec.grid
         firsts = [np.full((size, 2), np.inf) for _ in self.cfgs]
-        for i in np.nonzero(counts)[0]:
-            faults = self._draw(rng, int(counts[i]), T, spec.scrub_hours)
-            for ci, judge in enumerate(self.judges):
+        single = np.nonzero(counts == 1)[0]
+        multi = np.nonzero(counts > 1)[0]
+        lists = {i: self._faults(a, range(start[i], start[i] + counts[i]), spec.scrub_hours)
+                 for i in multi}  # fmt: skip
+        for ci, judge in enumerate(self.judges):
+            if single.size:
+                due, sdc = self._single(a, start[single], judge)
+                firsts[ci][single, 0] = due
+                firsts[ci][single, 1] = sdc
+            for i, faults in lists.items():
                 firsts[ci][i] = self._trial(faults, judge)
         out = []
         for ci, judge in enumerate(self.judges):
@@ -473,10 +620,11 @@ class LifetimeResult:
         return out
 
 
-def run_lifetime(spec: LifetimeSpec, *, blocks: range | None = None) -> LifetimeResult:
+def run_lifetime(spec: LifetimeSpec, *, blocks: range | None = None,
+                 progress: bool | None = False) -> LifetimeResult:  # fmt: skip
     """Simulate ``spec.trials`` trials of every configuration (or only blocks ``blocks`` of
     :data:`BLOCK` trials each); configurations with the same chips, width and burst see the same
-    faults."""
+    faults. ``progress``: a tqdm bar (None: when stderr is a terminal)."""
     cfgs = [get_config(c) for c in spec.configs]
     groups: dict[tuple, list[LifetimeConfig]] = {}
     for c in cfgs:
@@ -484,17 +632,27 @@ def run_lifetime(spec: LifetimeSpec, *, blocks: range | None = None) -> Lifetime
     nblk = (spec.trials + BLOCK - 1) // BLOCK
     blocks = range(nblk) if blocks is None else blocks
     result: dict[str, LifetimeCounts] = {}
+    bar = None
+    if progress or (progress is None and sys.stderr.isatty()):
+        from tqdm import tqdm
+
+        total = sum(min(BLOCK, spec.trials - b * BLOCK) for b in blocks if b * BLOCK < spec.trials)
+        bar = tqdm(total=total * len(groups), unit="trial", unit_scale=True, leave=False)
     for members in groups.values():
         grp = _Group(members, spec)
         for b in blocks:
             size = min(BLOCK, spec.trials - b * BLOCK)
             if size <= 0:
                 break
+            if bar is not None:
+                bar.update(size)
             for c, cnt in zip(members, grp.run_block(b, size), strict=True):
                 if c.name in result:
                     result[c.name] += cnt
                 else:
                     result[c.name] = cnt
+    if bar is not None:
+        bar.close()
     names = [c.name for c in cfgs]
     return LifetimeResult(spec, names, [result[n] for n in names])
 

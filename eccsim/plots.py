@@ -173,3 +173,34 @@ def plot_ber(res: Results, path: str | Path, level: str = "word") -> Path:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6, ncols=2)
     return _save(fig, path)
+
+
+def plot_lifetime(res, path: str | Path) -> Path:
+    """P(DUE or SDC by t) (solid) and P(SDC by t) (dashed) against years, one colour per
+    configuration, with the 95 % interval of the first as a band."""
+    from .lifetime import HOURS_PER_YEAR
+    from .stats import proportion_ci
+
+    spec = res.spec
+    years = spec.grid / HOURS_PER_YEAR
+    fig = _figure(8.0, 5.0)
+    ax = fig.subplots()
+    palette = ["#000000", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9"]
+    floor = 0.5 / max(c.trials for c in res.counts)
+    for i, (name, c) in enumerate(zip(res.names, res.counts, strict=True)):
+        col = palette[i % len(palette)]
+        p_any = c.any / c.trials
+        lo, hi = proportion_ci(c.any.astype(float), np.full(c.any.shape, float(c.trials)))
+        ax.plot(years, np.maximum(p_any, floor), color=col, label=f"{name}: DUE or SDC")
+        ax.fill_between(years, np.maximum(lo, floor), np.maximum(hi, floor), color=col,
+                        alpha=0.15, linewidth=0)  # fmt: skip
+        ax.plot(years, np.maximum(c.sdc / c.trials, floor), color=col, linestyle="--",
+                label=f"{name}: SDC")  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_xlabel("years")
+    ax.set_ylabel("P(failure by t)")
+    scrub = "no scrub" if spec.scrub_hours is None else f"scrub every {spec.scrub_hours:g} h"
+    ax.set_title(f"Lifetime reliability, {spec.trials:,} trials per configuration, {scrub}")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.legend(loc="outside lower center", fontsize=7, ncols=2)
+    return _save(fig, path)

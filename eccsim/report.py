@@ -214,3 +214,30 @@ def format_bench_report(rows: list[dict], cpu: str = "", features: str = "") -> 
     machine = f"{os.cpu_count()} CPUs"
     cpu_line = [f"CPU: {cpu}" + (f"; SIMD: {features}" if features else "")] if cpu else []
     return "\n".join([*out, "", *lines, *cpu_line, f"({machine}; ratios measured in this run)"])
+
+
+# ----- lifetime ----------------------------------------------------------------------------------
+def format_lifetime_table(res, confidence: float = 0.95) -> str:
+    """Per configuration: trials and P(DUE by T), P(SDC by T), P(DUE or SDC by T) with their
+    ``confidence`` intervals, T the spec's lifetime."""
+    from .stats import proportion_ci
+
+    spec = res.spec
+    cw = max([24, *(len(n) for n in res.names)])
+    scrub = "no scrub" if spec.scrub_hours is None else f"scrub every {spec.scrub_hours:g} h"
+    head = (f"P(failure within {spec.years:g} years), {scrub}, {_pct(confidence)}% intervals "
+            f"(Clopper-Pearson), FIT: {spec.fit.source}")  # fmt: skip
+    out = [
+        head,
+        f"{'configuration':<{cw}} {'trials':>10}  "
+        + "  ".join(f"{h:>30}" for h in ("DUE", "SDC", "DUE or SDC")),
+    ]
+    for name, c in zip(res.names, res.counts, strict=True):
+        cells = []
+        for arr in (c.due, c.sdc, c.any):
+            k = int(arr[-1])
+            lo, hi = proportion_ci(k, c.trials, confidence)
+            cells.append(f"{k / c.trials:9.2e} [{float(lo):8.2e}, {float(hi):8.2e}]")
+        flag = "  (overlap patterns sampled)" if c.sampled else ""
+        out.append(f"{name:<{cw}} {c.trials:>10}  " + "  ".join(f"{x:>30}" for x in cells) + flag)
+    return "\n".join(out)

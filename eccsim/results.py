@@ -353,3 +353,70 @@ def _check_row(p, i, r, fields, names, counts, reals, k, n, outcomes) -> None:
         v = r[f]
         if v is not None and (not _is_real(v) or not 0 <= v < math.inf):
             raise ResultsError(f"{where}: {f}={v!r} is not a non-negative number")
+
+
+# ----- lifetime results ----------------------------------------------------------------------------
+LIFETIME_FORMAT = "eccsim-lifetime/1"
+LIFETIME_FILES = ("lifetime.json", "lifetime.csv", "lifetime.png")
+LIFETIME_FIELDS = ("config", "years", "outcome", "count", "trials", "p", "ci_low", "ci_high")
+
+
+def save_lifetime(out_dir: Path, res, meta: dict, confidence: float = 0.95) -> tuple[Path, Path]:
+    """Write ``lifetime.json`` (spec, meta, per-configuration cumulative counts, rows) and
+    ``lifetime.csv`` (one row per configuration, grid time and outcome, with the interval)
+    atomically into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = res.rows(confidence)
+    doc = {
+        "format": LIFETIME_FORMAT, "spec": res.spec.to_dict(), "meta": meta,
+        "grid_years": [float(t) for t in res.spec.grid / 8766.0],
+        "configs": [{"name": n, "trials": int(c.trials), "due": c.due.tolist(),
+                     "sdc": c.sdc.tolist(), "any": c.any.tolist(), "sampled": bool(c.sampled)}
+                    for n, c in zip(res.names, res.counts, strict=True)],
+        "rows": rows,
+    }  # fmt: skip
+    j, c = out_dir / "lifetime.json", out_dir / "lifetime.csv"
+    atomic_write_text(j, json.dumps(doc, indent=1, default=_json_default) + "\n")
+    atomic_write_text(c, rows_to_csv(rows, LIFETIME_FIELDS))
+    return c, j
+
+
+def load_lifetime(path: str | Path):
+    """A :class:`~eccsim.lifetime.LifetimeResult` from ``lifetime.json`` (or its folder),
+    checked in full: one-line :class:`ResultsError` otherwise."""
+    from .lifetime import LifetimeCounts, LifetimeResult, LifetimeSpec
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "lifetime.json"
+    if not p.exists():
+        raise ResultsError(f"lifetime results {str(p)!r} do not exist")
+    doc = load_json(p, what="lifetime results", error=ResultsError)
+    if not isinstance(doc, dict) or doc.get("format") != LIFETIME_FORMAT:
+        raise ResultsError(f"{p}: not eccsim lifetime results (format {LIFETIME_FORMAT})")
+    try:
+        spec = LifetimeSpec.from_dict(doc.get("spec"), where=f"{p}: spec")
+    except EccsimError as exc:
+        raise ResultsError(str(exc)) from None
+    names, counts = [], []
+    cfgs = doc.get("configs")
+    if not isinstance(cfgs, list) or not cfgs:
+        raise ResultsError(f"{p}: configs must be a non-empty list")
+    for i, c in enumerate(cfgs):
+        where = f"{p}: configs[{i}]"
+        require_fields(c, ("name", "trials", "due", "sdc", "any"), where, error=ResultsError)
+        trials = _check_count(c["trials"], f"{where}: trials", ResultsError)
+        arrs = []
+        for k in ("due", "sdc", "any"):
+            v = c[k]
+            if not isinstance(v, list) or len(v) != spec.points:
+                raise ResultsError(f"{where}: {k} must list {spec.points} counts")
+            a = np.array([_check_count(x, f"{where}: {k}", ResultsError) for x in v], np.int64)
+            if a.shape != (spec.points,) or (a > trials).any() or (np.diff(a) < 0).any():
+                raise ResultsError(f"{where}: {k} must be {spec.points} non-decreasing counts "
+                                   f"<= trials")  # fmt: skip
+            arrs.append(a)
+        names.append(str(c["name"]))
+        counts.append(LifetimeCounts(trials, *arrs, bool(c.get("sampled", False))))
+    return LifetimeResult(spec, names, counts)

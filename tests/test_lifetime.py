@@ -210,3 +210,27 @@ def test_the_simulator_agrees_with_an_explicit_reference_on_a_small_address_spac
     sd = math.sqrt(max(p * (1 - p), 1e-9) * 2 / n)
     assert abs(fast - ref) / n <= 4.5 * sd + 1e-9, (fast, ref)
     assert 0 < ref < n or config == NONE
+
+
+@pytest.mark.parametrize("config", [SECDED, KILL, "ssc-dsd-x4@x4-lockstep-2dimm"])
+def test_codeword_probabilities_in_syndrome_space_equal_decoding_every_pattern(config, rng):
+    """The simulator's exact per-codeword probabilities (syndromes by doubling) against
+    classify_patterns run on every error pattern, for random sets of random and fixed bits."""
+    from eccsim.lifetime import _flips
+
+    cfg = get_config(config)
+    judge = _LineJudge(cfg)
+    code = cfg.system.rank
+    for _ in range(6):
+        bits = rng.choice(code.n, size=int(rng.integers(2, 12)), replace=False)
+        nf = int(rng.integers(0, 3))
+        rnd, fix = sorted(int(b) for b in bits[nf:]), sorted(int(b) for b in bits[:nf])
+        v = np.arange(1 << len(rnd))
+        err = np.zeros((v.size, code.n), dtype=bool)
+        for i, b in enumerate(rnd):
+            err[:, b] = (v >> i) & 1
+        err[:, fix] = True
+        out = classify_patterns(code, _flips(err, code.k))[:, 0]
+        sdc = np.isin(out, (SDC_UNDETECTED, SDC_MISCORRECTED))
+        want = ((sdc | (out == DUE)).mean(), sdc.mean())
+        assert judge._codeword_syndromes(rnd, fix) == pytest.approx(want, abs=1e-12)
