@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -234,3 +235,72 @@ def test_codeword_probabilities_in_syndrome_space_equal_decoding_every_pattern(c
         sdc = np.isin(out, (SDC_UNDETECTED, SDC_MISCORRECTED))
         want = ((sdc | (out == DUE)).mean(), sdc.mean())
         assert judge._codeword_syndromes(rnd, fix) == pytest.approx(want, abs=1e-12)
+
+
+# ----- the command line and saved results -------------------------------------------------------------
+def _cli(capsys, *argv):
+    from eccsim.cli import main
+
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_the_lifetime_command_prints_the_table_and_writes_results_and_figure(tmp_path, capsys):
+    from eccsim.results import load_lifetime
+
+    rc, out, _ = _cli(capsys, "lifetime", "--trials", "8192", "--out", str(tmp_path / "lt"), "-q")
+    assert rc == 0
+    assert "P(failure within 7 years), scrub every 3 h" in out
+    for name in (NONE, SECDED, KILL):
+        assert name in out
+    for f in ("lifetime.csv", "lifetime.json", "lifetime.png"):
+        assert (tmp_path / "lt" / f).exists()
+    back = load_lifetime(tmp_path / "lt")
+    assert back.names == [NONE, SECDED, KILL] and back.counts[0].trials == 8192
+    rc, out, _ = _cli(capsys, "plot", str(tmp_path / "lt"), "-o", str(tmp_path / "again.png"))
+    assert rc == 0 and (tmp_path / "again.png").exists()
+
+
+def test_lifetime_results_are_not_overwritten_without_force(tmp_path, capsys):
+    args = ["lifetime", "--trials", "4096", "--out", str(tmp_path / "lt"), "-q",
+            "--configs", SECDED]  # fmt: skip
+    assert _cli(capsys, *args)[0] == 0
+    before = (tmp_path / "lt" / "lifetime.json").read_bytes()
+    rc, _, err = _cli(capsys, *args, "--seed", "9")
+    assert rc == 2 and "already holds lifetime results" in err and "--force" in err
+    assert len(err.strip().splitlines()) == 1
+    assert (tmp_path / "lt" / "lifetime.json").read_bytes() == before
+    assert _cli(capsys, *args, "--seed", "9", "--force")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--configs", "hsiao-secded@x9-dimm"], "unknown module 'x9-dimm'"),
+        (["--configs", "hsiao-secded"], "RANK@MODULE"),
+        (["--years", "0"], "years"),
+        (["--scrub-hours", "-3"], "scrub-hours"),
+        (["--fit", "{work}/missing.csv"], "missing.csv"),
+        (["{work}/nope.toml"], "nope.toml"),
+    ],
+)
+def test_lifetime_mistakes_are_one_line_and_exit_2(tmp_path, capsys, argv, match):
+    argv = [a.replace("{work}", str(tmp_path)) for a in argv]
+    rc, _, err = _cli(capsys, "lifetime", *argv, "--trials", "10", "--out", str(tmp_path / "o"))
+    assert rc == 2 and re.search(match, err), err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_lifetime_spec_file_sets_the_run(tmp_path, capsys):
+    (tmp_path / "fit.csv").write_text("bit,100,100\n")
+    (tmp_path / "s.toml").write_text(
+        '[lifetime]\nconfigs = ["hsiao-secded@x8-ecc-dimm"]\nyears = 5\nscrub_hours = 0\n'
+        f'trials = 4096\nfit = "{tmp_path / "fit.csv"}"\n'
+    )
+    rc, out, _ = _cli(capsys, "lifetime", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o"))
+    assert rc == 0 and "within 5 years), no scrub" in out and "hsiao-secded@x8-ecc-dimm" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[lifetime]\ntrails = 5\n")
+    rc, _, err = _cli(capsys, "lifetime", str(bad), "--out", str(tmp_path / "o2"))
+    assert rc == 2 and "unknown setting(s) trails" in err
