@@ -309,7 +309,8 @@ def cmd_lifetime(args) -> int:
     from .campaign.folder import hold_folder, refuse_if_in_use
     from .errors import InputError
     from .faults.field import load_fit_table
-    from .lifetime import LifetimeSpec, get_config, run_lifetime
+    from .lifetime import LifetimeSpec, get_config
+    from .lifetime_runner import run_lifetime_job
     from .plots import plot_lifetime
     from .report import format_lifetime_table
     from .results import LIFETIME_FILES, environment, save_lifetime
@@ -343,14 +344,27 @@ def cmd_lifetime(args) -> int:
         spec = replace(spec, **over)
     for c in spec.configs:  # every name resolved before any work
         get_config(c)
+    if args.resume and args.force:
+        raise InputError("--resume and --force exclude each other")
     refuse_if_in_use(out)
     ours = [f for f in LIFETIME_FILES if (out / f).exists()]
-    if ours and not args.force:
+    if ours and not (args.force or args.resume):
+        hint = "--resume to continue or " if any("checkpoint" in f for f in ours) else ""
         raise InputError(f"results folder {str(out)!r} already holds lifetime results "
-                         f"({', '.join(ours)}); use --force to overwrite or choose another folder")  # fmt: skip
+                         f"({', '.join(ours)}); use {hint}--force to overwrite")  # fmt: skip
     t0 = time.perf_counter()
     with hold_folder(out, error=InputError):
-        res = run_lifetime(spec, progress=not args.quiet)
+        if args.force:
+            for f in ours:
+                (out / f).unlink(missing_ok=True)
+        try:
+            res = run_lifetime_job(spec, out, resume=args.resume, workers=args.workers or 1,
+                                   progress=False if args.quiet else None)  # fmt: skip
+        except KeyboardInterrupt as exc:
+            print(f"eccsim lifetime: interrupted; finished chunks are saved in "
+                  f"{out / 'lifetime-checkpoint.json'} — rerun with --resume to continue",
+                  file=sys.stderr)  # fmt: skip
+            return 128 + getattr(exc, "signum", 2)
         dt = time.perf_counter() - t0
         meta = {"environment": environment(), "wall_s": round(dt, 3),
                 "trials_per_s": spec.trials / dt if dt > 0 else None}  # fmt: skip
@@ -505,7 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ranks", type=_positive_int, help="ranks of the module's chips (1)")
     s.add_argument("--points", type=_positive_int, help="grid times from 0 to the lifetime (29)")
     s.add_argument("--fit", help="FIT table (.toml or .csv); default Sridharan & Liberty SC'12")
+    s.add_argument("--workers", type=_positive_int, help="worker processes (default 1)")
     s.add_argument("--out", default="eccsim-lifetime", help="results folder (eccsim-lifetime)")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted run")
     s.add_argument("--force", action="store_true", help="overwrite existing lifetime results")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_lifetime)

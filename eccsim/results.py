@@ -357,7 +357,8 @@ def _check_row(p, i, r, fields, names, counts, reals, k, n, outcomes) -> None:
 
 # ----- lifetime results ----------------------------------------------------------------------------
 LIFETIME_FORMAT = "eccsim-lifetime/1"
-LIFETIME_FILES = ("lifetime.json", "lifetime.csv", "lifetime.png")
+LIFETIME_FILES = ("lifetime.json", "lifetime.csv", "lifetime.png", "lifetime-checkpoint.json",
+                  "lifetime-checkpoint.json.prev")  # fmt: skip
 LIFETIME_FIELDS = ("config", "years", "outcome", "count", "trials", "p", "ci_low", "ci_high")
 
 

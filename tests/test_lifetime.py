@@ -304,3 +304,59 @@ def test_a_lifetime_spec_file_sets_the_run(tmp_path, capsys):
     bad.write_text("[lifetime]\ntrails = 5\n")
     rc, _, err = _cli(capsys, "lifetime", str(bad), "--out", str(tmp_path / "o2"))
     assert rc == 2 and "unknown setting(s) trails" in err
+
+
+# ----- workers, checkpoints, resume ----------------------------------------------------------------------
+def _same(a, b):
+    assert a.names == b.names
+    for x, y in zip(a.counts, b.counts, strict=True):
+        assert x.trials == y.trials
+        assert (x.due == y.due).all() and (x.sdc == y.sdc).all() and (x.any == y.any).all()
+
+
+def test_the_same_seed_gives_the_same_counts_for_any_number_of_workers(tmp_path):
+    from eccsim.lifetime_runner import run_lifetime_job
+
+    spec = LifetimeSpec(configs=(SECDED, KILL), trials=5 * 32768 + 100, seed=4)
+    one = run_lifetime_job(spec, None, workers=1, progress=False)
+    two = run_lifetime_job(spec, tmp_path, workers=2, progress=False)
+    _same(one, two)
+    _same(one, run_lifetime(spec))
+
+
+def test_resume_after_sigkill_gives_the_uninterrupted_counts(tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from eccsim.results import load_lifetime
+
+    ddr5 = "ddr5-rank-x4@ddr5-x4-subchannel+ondie=hamming-sec-136"
+    argv = [sys.executable, "-m", "eccsim.cli", "lifetime", "--configs", ddr5, "--trials",
+            "150000", "--seed", "8", "-q", "--out"]  # fmt: skip
+    out = tmp_path / "run"
+    proc = subprocess.Popen([*argv, str(out)])
+    ck = out / "lifetime-checkpoint.json"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if ck.exists():
+                try:
+                    if json.loads(ck.read_text())["groups"]["g0"]["chunks_done"] >= 2:
+                        break
+                except (ValueError, KeyError):
+                    pass
+            time.sleep(0.02)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert 0 < json.loads(ck.read_text())["groups"]["g0"]["chunks_done"]
+    assert subprocess.run([*argv, str(out), "--resume"]).returncode == 0
+    assert subprocess.run([*argv, str(tmp_path / "straight")]).returncode == 0
+    _same(load_lifetime(out), load_lifetime(tmp_path / "straight"))
+    changed = [a if a != "150000" else "100000" for a in argv]
+    r = subprocess.run([*changed, str(out), "--resume"], capture_output=True, text=True)
+    assert r.returncode == 2 and "another spec" in r.stderr
