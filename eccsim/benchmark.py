@@ -399,7 +399,19 @@ def system_ops(trials: int) -> list[Op]:
     return [Op(f"system {SYSTEM_SPEC.split('@')[0]}+on-die, chip faults", "1",
                lambda: run_system_blocks(system, fault, exhaustive=False, total=total,
                                          blocks=blocks, seed=0, stream=0),
-               patterns=total, group="campaign")]  # fmt: skip
+               patterns=total, group="system")]  # fmt: skip
+
+
+def lifetime_ops(trials: int) -> list[Op]:
+    """Seven-year lifetime trials (3-hour scrub, field FIT rates) of the 18-chip x4 DIMM with
+    SEC-DED and with x4 Chipkill on the same faults, in trials per second (one process)."""
+    from .lifetime import LifetimeSpec, run_lifetime
+
+    n = max(4096, min(trials, 1 << 20) // 4096 * 4096)
+    spec = LifetimeSpec(configs=("hsiao-secded@x4-ecc-dimm", "chipkill-x4@x4-chipkill-dimm"),
+                        trials=n, seed=1)  # fmt: skip
+    return [Op("lifetime 7 y, SEC-DED + Chipkill x4", "1", lambda: run_lifetime(spec),
+               patterns=n, group="lifetime")]  # fmt: skip
 
 
 def galois_ratio_lines(rows: list[dict]) -> list[str]:
@@ -421,7 +433,8 @@ def all_ops(mib: int = 64, trials: int = 4_000_000, galois_words: int = 4096) ->
     """Every measured operation on ``mib`` MiB of random data words (baselines first)."""
     data = random_words(mib * MIB)
     return (baseline_ops(data) + encode_ops(data, data.reshape(-1, 2)) + decode_ops(data)
-            + symbol_ops(data) + campaign_ops(trials) + system_ops(trials) + analysis_ops()
+            + symbol_ops(data) + campaign_ops(trials) + system_ops(trials)
+            + lifetime_ops(trials // 4) + analysis_ops()
             + reference_ops(data, galois_words) + galois_rs_ops(galois_words))  # fmt: skip
 
 

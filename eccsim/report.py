@@ -211,6 +211,13 @@ def format_bench_report(rows: list[dict], cpu: str = "", features: str = "") -> 
             lines.append(
                 f"eccsim {what} (1 thread) is {mine['GB/s'] / r['GB/s']:,.0f}x {ref.split(', ')[1]}"
             )
+    from .benchmark import galois_ratio_lines
+
+    lines += galois_ratio_lines(rows)
+    life = by.get(("lifetime 7 y, SEC-DED + Chipkill x4", "1"))
+    if life and "Mpatterns/s" in life:
+        lines.append(f"lifetime: {life['Mpatterns/s'] * 1e6:,.0f} seven-year trials/s of SEC-DED "
+                     "and Chipkill together (FaultSim: about 220,000/s, counting chips only)")  # fmt: skip
     machine = f"{os.cpu_count()} CPUs"
     cpu_line = [f"CPU: {cpu}" + (f"; SIMD: {features}" if features else "")] if cpu else []
     return "\n".join([*out, "", *lines, *cpu_line, f"({machine}; ratios measured in this run)"])
