@@ -26,7 +26,7 @@ LAYERS = {
     "_kernels": 3, "_kernels_avx2": 3, "_kernels_wide": 3, "dispatch": 3, "faults": 3,
     "codec": 4,
     "injection": 5, "analysis": 5, "memory": 5, "system": 5, "lifetime": 5,
-    "lifetime_runner": 6,
+    "lifetime_runner": 6, "testbench": 6,
     "results": 6, "report": 6, "ber": 6, "campaign": 6, "benchmark": 6,
     "plots": 7,
     "cli": 8, "__init__": 9,
