@@ -407,6 +407,90 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def _testbench_dut(args):
+    """The DUT an ``eccsim testbench`` command names (one of --python, --c, --rtl, --vectors)."""
+    from pathlib import Path
+
+    if args.vectors:
+        from .testbench.vectors import RecordedVectors
+
+        return RecordedVectors(args.vectors, k=args.k, r=args.r)
+    if args.python:
+        from .testbench.python_dut import load_python_dut
+
+        return load_python_dut(args.python, k=args.k, r=args.r, vectorized=not args.per_word,
+                               timeout_s=args.timeout)  # fmt: skip
+    if args.c:
+        if not Path(args.c).is_file():
+            raise UsageError(f"eccsim testbench: --c {args.c!r}: no such file")
+        if args.k is None or args.r is None:
+            raise UsageError("eccsim testbench: --c needs the DUT's sizes: --k K --r R")
+        try:
+            from .testbench.c_dut import CLibraryDUT
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("eccsim"):
+                raise UsageError(
+                    "eccsim testbench: --c needs eccsim.testbench.c_dut (the C-library adapter), "
+                    "which this installation lacks"
+                ) from None
+            raise
+        return CLibraryDUT(args.c, k=args.k, r=args.r, encode_symbol=args.c_encode,
+                           decode_symbol=args.c_decode, timeout_s=args.timeout)  # fmt: skip
+    try:
+        from .testbench.rtl_dut import RTLDUT
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("eccsim"):
+            raise UsageError(
+                "eccsim testbench: --rtl needs eccsim.testbench.rtl_dut (the RTL adapter), which "
+                "this installation lacks"
+            ) from None
+        raise
+    return RTLDUT.from_cli(args)
+
+
+def cmd_testbench(args) -> int:
+    from pathlib import Path
+
+    from .safeio import check_output_path
+
+    names = ("report.txt", "report.json", "report.png")
+    out = None
+    if args.out is not None:
+        out = check_output_path(args.out, what="--out")
+        taken = [n for n in names if (out / n).exists()]
+        if taken and not args.force:
+            raise UsageError(
+                f"eccsim testbench: --out {str(out)!r} already holds {', '.join(taken)}; pass "
+                "--force to replace them"
+            )
+    if args.vectors and args.module:
+        raise UsageError("eccsim testbench: --module is not used with --vectors (rows are "
+                         "checked, not driven)")  # fmt: skip
+    from .testbench.checks import run_testbench
+    from .testbench.dut import DUTError
+
+    try:
+        dut = _testbench_dut(args)
+    except DUTError as exc:
+        print(f"eccsim testbench: the DUT could not be loaded: {exc}", file=sys.stderr)
+        return 1
+    try:
+        report = run_testbench(dut, model=args.model, module=args.module, words=args.words,
+                               seed=args.seed, max_exhaustive=args.max_exhaustive,
+                               max_sampled=args.max_sampled, decoder=args.decoder,
+                               max_bits=args.max_bits)  # fmt: skip
+    finally:
+        dut.close()
+    print(report.to_text(), end="")
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        report.write_text(out / "report.txt")
+        report.to_json(out / "report.json")
+        report.plot(out / "report.png")
+        print(f"written: {', '.join(str(out / n) for n in names)}")
+    return 0 if report.passed else 1
+
+
 def cmd_bench(args) -> int:
     from .benchmark import run_report
     from .report import format_bench_report
@@ -541,6 +625,48 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--galois-words", type=_positive_int, default=4096, help="words for galois")
     s.add_argument("--repeat", type=_positive_int, default=5, help="timed runs per operation")
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("testbench", help="check a user's encoder/decoder against eccsim's model")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--python", metavar="FILE.py:ENC,DEC",
+                   help="Python callables (FILE.py:ENC,DEC, module:ENC,DEC or FILE.py:FACTORY)")  # fmt: skip
+    g.add_argument("--c", metavar="LIB.so", help="a C shared library (see eccsim.testbench.c_dut)")
+    g.add_argument("--rtl", nargs="+", metavar="SOURCE",
+                   help="Verilog/SystemVerilog sources (see eccsim.testbench.rtl_dut)")  # fmt: skip
+    g.add_argument("--vectors", metavar="FILE", help="recorded vectors (.csv or .json) to check")
+    s.add_argument("--k", type=_positive_int, help="the DUT's data bits")
+    s.add_argument("--r", type=_positive_int, help="the DUT's check bits")
+    s.add_argument("--model", help="the code the DUT should implement (default: the one its "
+                   "encoder implements)")  # fmt: skip
+    s.add_argument("--decoder", choices=("sec", "detect"), help="the model's decoder")
+    s.add_argument("--module", help="also every chip and pin fault of this module preset")
+    s.add_argument("--words", type=_positive_int, default=4, help="random data words (4)")
+    s.add_argument("--seed", type=_nonneg_int, default=0)
+    s.add_argument("--max-bits", type=_nonneg_int, default=4,
+                   help="heaviest random error flipped, 0..4 (4)")  # fmt: skip
+    s.add_argument("--max-exhaustive", type=_nonneg_int, default=2_000_000,
+                   help="3- and 4-bit errors exhaustive up to this many decodes (2,000,000)")  # fmt: skip
+    s.add_argument("--max-sampled", type=_nonneg_int, default=200_000,
+                   help="decodes sampled beyond that (200,000)")  # fmt: skip
+    s.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds per call of a Python or C DUT (10)")  # fmt: skip
+    s.add_argument("--per-word", action="store_true",
+                   help="--python callables take one word as ints (not arrays)")  # fmt: skip
+    s.add_argument("--c-encode", default="ecc_encode", help="encoder symbol (ecc_encode)")
+    s.add_argument("--c-decode", default="ecc_decode", help="decoder symbol (ecc_decode)")
+    s.add_argument("--rtl-encoder", help="encoder module name")
+    s.add_argument("--rtl-decoder", help="decoder module name")
+    s.add_argument("--rtl-port", action="append", metavar="ROLE=PORT",
+                   help="port of a role, e.g. dec_corrected=sec_err (repeatable)")  # fmt: skip
+    s.add_argument("--rtl-const", action="append", metavar="PORT=VALUE",
+                   help="an input held constant, e.g. mode=1 (repeatable)")  # fmt: skip
+    s.add_argument("--rtl-latency", help="cycles, or encoder=N,decoder=M (0: combinational)")
+    s.add_argument("--rtl-clock", help="clock port, or encoder=P,decoder=Q")
+    s.add_argument("--rtl-simulator", default="icarus", help="simulator (icarus)")
+    s.add_argument("--rtl-timeout", type=float, help="seconds per simulation (120)")
+    s.add_argument("--out", help="folder for report.txt, report.json and report.png")
+    s.add_argument("--force", action="store_true", help="replace an earlier report in --out")
+    s.set_defaults(func=cmd_testbench)
     return p
 
 

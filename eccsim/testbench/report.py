@@ -213,8 +213,12 @@ class TestbenchReport:
             f"r={self.r} check bits (n={self.n})",
             f"model: {self.model} ({self.model_source}"
             + (f"; decoder {self.decoder})" if self.decoder else ")"),
-            f"seed {self.seed}, {self.words} random data word{'s' * (self.words != 1)}, "
-            f"{self.seconds:.2f} s",
+            (
+                f"seed {self.seed}, {self.words} random data word{'s' * (self.words != 1)}, "
+                if self.words
+                else "recorded rows, "
+            )
+            + f"{self.seconds:.2f} s",
             f"result: {'PASS' if self.passed else 'FAIL'}",
             "",
             "checks",
@@ -293,7 +297,7 @@ class TestbenchReport:
         from matplotlib.figure import Figure
 
         groups = self.groups
-        fig = Figure(figsize=(max(6.0, 1.2 * len(groups) + 2), 4.6), layout="constrained")
+        fig = Figure(figsize=(max(8.0, 1.3 * len(groups) + 3), 5.0), layout="constrained")
         ax = fig.subplots()
         x = np.arange(len(groups))
         width = 0.38
@@ -315,9 +319,11 @@ class TestbenchReport:
         ax.set_yticks(np.linspace(0, 1, 6), [f"{v:.0%}" for v in np.linspace(0, 1, 6)])
         ax.set_ylabel("fraction of decodes")
         ax.set_title(
-            f"DUT {self.dut!r} (left, plain) vs model {self.model} (right, hatched)", fontsize=9
+            f"DUT {self.dut!r} (left bars) vs model {self.model} (right bars, hatched)\n"
+            "outcome of every decode, per group of errors",
+            fontsize=9,
         )
-        fig.legend(loc="outside lower center", fontsize=8, ncols=len(CLASSES))
+        fig.legend(loc="outside lower center", fontsize=8, ncols=4)
         return fig
 
     def plot(self, path: str | Path) -> Path:
