@@ -324,10 +324,13 @@ def cmd_lifetime(args) -> int:
             doc = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, RecursionError) as exc:
             raise InputError(f"{args.spec}: malformed TOML ({exc})") from None
-        if "lifetime" not in doc:
+        if not isinstance(doc.get("lifetime"), dict):
             raise InputError(f"{args.spec}: no [lifetime] table")
         d = dict(doc["lifetime"])
-    spec = LifetimeSpec.from_dict(d, where=args.spec or "options")
+    from pathlib import Path
+
+    base = Path(args.spec).parent if args.spec else None
+    spec = LifetimeSpec.from_dict(d, where=args.spec or "options", base=base)
     over = {}
     if args.configs:
         over["configs"] = tuple(_split(args.configs))

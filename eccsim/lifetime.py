@@ -44,7 +44,7 @@ import numpy as np
 
 from .analysis import classify_patterns
 from .bits import data_words
-from .errors import InputError, ModuleError
+from .errors import InputError, LimitError, ModuleError
 from .faults.device import DevicePatterns
 from .faults.field import MODES, FitTable
 from .faults.patterns import FaultPatterns
@@ -55,6 +55,9 @@ from .system import MemorySystem, get_system
 from .validate import require_int, require_number
 
 HOURS_PER_YEAR = 8766.0  #: 365.25 days
+#: most expected faults per trial (a rank set of up to 64 chips) a spec may ask for: each
+#: arrival is checked against every active fault, so the work grows with their square
+MAX_EXPECTED_FAULTS = 1000
 BLOCK = 4096  #: trials per seeded block
 ALL = -1  #: a region dimension that covers every value
 #: per codeword, random bits enumerated up to 2**ENUM_BITS patterns, else sampled
@@ -208,13 +211,13 @@ class _LineJudge:
         r = sorted(rnd)
         if len(r) <= ENUM_BITS:
             v = np.arange(1 << len(r), dtype=np.int64)
+            bits = ((v[:, None] >> np.arange(len(r))) & 1).astype(bool)
         else:
             self.sampled = True
             rng = np.random.default_rng(zlib.crc32(repr((sorted(rnd), sorted(fix))).encode()))
-            v = rng.integers(0, 1 << 62, size=SAMPLE_PATTERNS, dtype=np.int64)
-        err = np.zeros((v.size, g.n), dtype=bool)
-        for i, b in enumerate(r):
-            err[:, b] = (v >> (i % 62)) & 1 if len(r) > ENUM_BITS else (v >> i) & 1
+            bits = rng.random((SAMPLE_PATTERNS, len(r))) < 0.5
+        err = np.zeros((bits.shape[0], g.n), dtype=bool)
+        err[:, r] = bits
         for b in fix:
             err[:, b] ^= True
         if self.cfg.system is None:  # no ECC: any wrong data bit is silent corruption
@@ -264,7 +267,9 @@ class _LineJudge:
                 idx = np.arange(L)
             else:
                 sent = beat * self.w + (np.arange(self.w) if pin == ALL else np.array([pin]))
-                idx = sent if L == V else np.concatenate([sent, sent + V])  # and the unsent half
+                if s.on_die.k == 2 * V:  # and the same cells of the unsent half
+                    sent = np.concatenate([sent, sent + V])
+                idx = sent
                 if fixed:
                     idx = idx[:1]
             if fixed:
@@ -381,17 +386,44 @@ class LifetimeSpec:
     def __post_init__(self) -> None:
         if isinstance(self.configs, str):
             self.configs = (self.configs,)
-        self.configs = tuple(self.configs)
+        if not isinstance(self.configs, tuple | list) or not all(
+            isinstance(c, str) for c in self.configs
+        ):
+            raise InputError("configs: a list of configuration names (RANK@MODULE...)")
+        self.configs = tuple(c.strip() for c in self.configs)
         if not self.configs:
             raise InputError("configs: name at least one configuration")
-        require_number("years", self.years, 0, 1000, open_interval=True, error=InputError)
+        dup = sorted({c for c in self.configs if self.configs.count(c) > 1})
+        if dup:
+            raise InputError(f"configs: {dup[0]!r} is named twice")
+        self.years = float(require_number("years", self.years, 0, 1000, open_interval=True,
+                                          error=InputError))  # fmt: skip
         if self.scrub_hours is not None:
-            require_number("scrub_hours", self.scrub_hours, 0, 1e7, open_interval=True,
-                           error=InputError)  # fmt: skip
-        require_int("trials", self.trials, 1, 10**12, error=InputError)
-        require_int("seed", self.seed, 0, error=InputError)
-        require_int("ranks", self.ranks, 1, 64, error=InputError)
-        require_int("points", self.points, 2, 10_000, error=InputError)
+            self.scrub_hours = float(require_number("scrub_hours", self.scrub_hours, 0, 1e7,
+                                                    open_interval=True, error=InputError))  # fmt: skip
+        for name, lo, hi in (("trials", 1, 10**12), ("seed", 0, 2**63 - 1), ("ranks", 1, 64),
+                             ("points", 2, 10_000)):  # fmt: skip
+            setattr(self, name, int(require_int(name, getattr(self, name), lo, hi,
+                                                error=InputError)))  # fmt: skip
+        if not isinstance(self.fit, FitTable):
+            raise InputError(f"fit must be a FitTable (load one with load_fit_table), not "
+                             f"{type(self.fit).__name__}")  # fmt: skip
+        if not self.fit.total > 0:
+            raise InputError("fit: every rate is 0; nothing would ever fail")
+        if self.geometry is not None:
+            if not isinstance(self.geometry, DramGeometry):
+                raise InputError(f"geometry must be a DramGeometry, not "
+                                 f"{type(self.geometry).__name__}")  # fmt: skip
+            if self.ranks != self.geometry.ranks:
+                raise InputError(f"ranks={self.ranks} but geometry has {self.geometry.ranks} "
+                                 "rank(s); give the ranks in the geometry (or leave ranks at it)")  # fmt: skip
+        faults = self.fit.total * 1e-9 * self.years * HOURS_PER_YEAR * self.ranks * 64
+        if faults > MAX_EXPECTED_FAULTS:
+            raise LimitError(
+                f"fit, years and ranks give about {faults:,.0f} faults per trial on a 64-chip "
+                f"rank set (at most {MAX_EXPECTED_FAULTS:,} are simulated; every pair of faults "
+                "is checked for overlap): lower the rates, the years or the ranks"
+            )
 
     @cached_property
     def grid(self) -> np.ndarray:
@@ -408,10 +440,12 @@ class LifetimeSpec:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict, where: str = "lifetime spec") -> LifetimeSpec:
+    def from_dict(cls, d: dict, where: str = "lifetime spec", base=None) -> LifetimeSpec:
         """A spec from a dict (a TOML ``[lifetime]`` table): ``configs``, ``years``,
-        ``scrub_hours`` (0 or omitted with ``scrub = false``: no scrub), ``trials``, ``seed``,
-        ``ranks``, ``points``, ``fit`` (a FIT table file, or a table of mode = [t, p])."""
+        ``scrub_hours`` (0: no scrub; omitted: 3), ``trials``, ``seed``, ``ranks``, ``points``,
+        ``fit`` (a FIT table file — relative to ``base``, the spec file's folder — or a table
+        of ``mode = [t, p]`` or ``mode = {transient = .., permanent = ..}``), ``geometry``
+        (``[ranks, banks, rows, lines_per_row]``)."""
         from .faults.field import fit_table_from_rows, load_fit_table
 
         if not isinstance(d, dict):
@@ -430,17 +464,25 @@ class LifetimeSpec:
             if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
                 raise InputError(f"{where}: configs must be a non-empty list of names")
             kw["configs"] = tuple(v)
-        if kw.get("scrub_hours") == 0:
+        sh = kw.get("scrub_hours")
+        if sh is not None and not isinstance(sh, bool) and sh == 0:
             kw["scrub_hours"] = None
         fit = kw.pop("fit", None)
         if isinstance(fit, str):
-            kw["fit"] = load_fit_table(fit)
+            from pathlib import Path
+
+            p = Path(fit)
+            kw["fit"] = load_fit_table(p if p.is_absolute() or base is None else Path(base) / p)
         elif isinstance(fit, dict):
             rows = []
             for mode, v in fit.items():
-                if not isinstance(v, list) or len(v) != 2:
-                    raise InputError(f"{where}: fit.{mode} must be [transient, permanent]")
-                rows.append((mode, v[0], v[1]))
+                if isinstance(v, dict) and set(v) <= {"transient", "permanent"}:
+                    rows.append((mode, v.get("transient", 0.0), v.get("permanent", 0.0)))
+                elif isinstance(v, list) and len(v) == 2:
+                    rows.append((mode, v[0], v[1]))
+                else:
+                    raise InputError(f"{where}: fit.{mode} must be [transient, permanent] or "
+                                     "{transient = .., permanent = ..}")  # fmt: skip
             kw["fit"] = fit_table_from_rows(rows, f"{where}: fit")
         elif fit is not None:
             raise InputError(f"{where}: fit must be a FIT table file or a table of modes")
@@ -620,12 +662,23 @@ class LifetimeResult:
         return out
 
 
+def resolve_configs(spec: LifetimeSpec) -> list[LifetimeConfig]:
+    """The spec's configurations, resolved; two names for one configuration are refused."""
+    cfgs = [get_config(c) for c in spec.configs]
+    seen: dict[str, str] = {}
+    for given, c in zip(spec.configs, cfgs, strict=True):
+        if c.name in seen:
+            raise InputError(f"configs: {given!r} and {seen[c.name]!r} are the same configuration")
+        seen[c.name] = given
+    return cfgs
+
+
 def run_lifetime(spec: LifetimeSpec, *, blocks: range | None = None,
                  progress: bool | None = False) -> LifetimeResult:  # fmt: skip
     """Simulate ``spec.trials`` trials of every configuration (or only blocks ``blocks`` of
     :data:`BLOCK` trials each); configurations with the same chips, width and burst see the same
     faults. ``progress``: a tqdm bar (None: when stderr is a terminal)."""
-    cfgs = [get_config(c) for c in spec.configs]
+    cfgs = resolve_configs(spec)
     groups: dict[tuple, list[LifetimeConfig]] = {}
     for c in cfgs:
         groups.setdefault(c.group, []).append(c)

@@ -30,6 +30,7 @@ from .lifetime import (
     LifetimeSpec,
     _Group,
     get_config,
+    resolve_configs,
 )
 from .safeio import atomic_write_text, parse_json, read_text
 
@@ -50,7 +51,7 @@ class LifetimeJob:
 
 def _groups(spec: LifetimeSpec) -> list[list[LifetimeConfig]]:
     out: dict[tuple, list[LifetimeConfig]] = {}
-    for c in (get_config(x) for x in spec.configs):
+    for c in resolve_configs(spec):
         out.setdefault(c.group, []).append(c)
     return list(out.values())
 
@@ -169,6 +170,10 @@ def run_lifetime_job(
     """Run (or, with ``resume``, continue) ``spec`` in chunks of :data:`CHUNK_BLOCKS` blocks,
     on ``workers`` processes, checkpointing into ``out`` (None: no checkpoint). Same counts
     for any number of workers and any interruption."""
+    from .campaign.runner import MAX_WORKERS
+    from .validate import require_int
+
+    workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
     groups = _groups(spec)
     nchunks = math.ceil(math.ceil(spec.trials / BLOCK) / CHUNK_BLOCKS)
     jobs = [LifetimeJob(f"g{i}", i, nchunks) for i in range(len(groups))]

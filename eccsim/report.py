@@ -80,7 +80,7 @@ def format_on_die_table(res: Results) -> str:
         out.append(f"{j.code:<{cw}} {j.fault:<12} {t:>10} {cells}")
     out.append(
         "per line, the worst over its chips: none (no stored bit wrong) < corrected < "
-        "passed (an error left as it was) < miscorrected (a good bit flipped)"
+        "passed (an error left, no good bit flipped) < miscorrected (a good bit flipped)"
     )
     return "\n".join(out)
 

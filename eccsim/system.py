@@ -3,7 +3,7 @@ code inside every chip — and the two-level decoding of device faults through t
 
 **Naming a system in one line**: ``RANK@MODULE`` or ``RANK@MODULE+ondie=ONDIE``, e.g.
 ``hsiao-secded@x8-ecc-dimm``, ``chipkill-x4@x4-chipkill-dimm``,
-``ddr5-rank-x4@ddr5-x4-subchannel+ondie=ddr5-ondie``. ``RANK`` may be ``none`` (no rank-level
+``ddr5-rank-x4@ddr5-x4-subchannel+ondie=hamming-sec-136``. ``RANK`` may be ``none`` (no rank-level
 ECC: whatever reaches the controller is delivered as read). Codes and modules are catalogue
 names (``eccsim codes``, ``eccsim modules``) or code files.
 
@@ -25,8 +25,8 @@ its worst codeword's; a line whose sent data came out right is CE when some deco
 die or at rank level) and NO_ERROR when the fault never reached its sent bits.
 
 **What the on-die level did**, per line (the worst over its chips): ``none`` (no stored bit
-wrong), ``corrected`` (every wrong bit fixed), ``passed`` (an error left as it was: the syndrome
-was 0 or matched no single bit), ``miscorrected`` (a bit flipped that was not wrong).
+wrong), ``corrected`` (every wrong bit fixed), ``passed`` (an error left, as it was or partly
+fixed, and no good bit flipped), ``miscorrected`` (the decoder flipped a bit that was right).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class MemorySystem:
                     f" pins x {self.module.burst_length} beats): its data width must be {V} or "
                     f"{2 * V} (the internal fetch, half sent)"
                 )
-            compile_code(self.on_die).require_table()
+            compile_code(self.on_die)  # any decoder: direct tables and keyed lookups both work
 
     @property
     def name(self) -> str:
@@ -126,12 +126,12 @@ class MemorySystem:
 
     @cached_property
     def _on_die_tables(self):
-        """(columns (n_o,) uint64, action table, correction patterns (P, n_o) bool)."""
+        """(compiled on-die code, correction patterns (P, n_o) bool)."""
         cc = compile_code(self.on_die)
         pats = np.zeros((max(len(self.on_die.correctable), 1), self.on_die.n), dtype=bool)
         for p, bits in enumerate(self.on_die.correctable):
             pats[p, list(bits)] = True
-        return cc.columns, cc.require_table(), pats
+        return cc, pats
 
     # ----- two-level decoding ------------------------------------------------------------------
     def decode_errors(self, pats: DevicePatterns):
@@ -145,15 +145,16 @@ class MemorySystem:
         on_die = np.zeros(m, dtype=np.int8)
         acted = np.zeros(m, dtype=bool)
         if self.on_die is not None:
-            cols, table, corr = self._on_die_tables
-            syn = np.bitwise_xor.reduce(np.where(residual, cols, np.uint64(0)), axis=2)
-            act = table[syn.astype(np.int64)]
+            cc, corr = self._on_die_tables
+            syn = np.bitwise_xor.reduce(np.where(residual, cc.columns, np.uint64(0)), axis=2)
+            act = cc.actions(syn)  # a direct table or the keyed lookup (r > 22)
             fix = np.where((act >= 0)[..., None], corr[np.maximum(act, 0)], False)
             residual = residual ^ fix
             had = pats.cells.any(axis=2)
             left = residual.any(axis=2)
+            harmed = (fix & ~pats.cells).any(axis=2)  # it flipped a bit that was right
             state = np.where(~had, _NONE, np.where(~left, _CORRECTED,
-                             np.where(act >= 0, _MISCORRECTED, _PASSED)))  # fmt: skip
+                             np.where(harmed, _MISCORRECTED, _PASSED)))  # fmt: skip
             on_die = state.max(axis=1).astype(np.int8)
             acted = (act >= 0).any(axis=1)
         err = np.zeros((m, g.slots * g.n), dtype=bool)
@@ -191,7 +192,7 @@ def get_system(spec: str | MemorySystem) -> MemorySystem:
     if not isinstance(spec, str) or "@" not in spec:
         raise ModuleError(
             f"system={spec!r} must read RANK@MODULE or RANK@MODULE+ondie=ONDIE, e.g. "
-            "chipkill-x4@x4-chipkill-dimm or ddr5-rank-x4@ddr5-x4-subchannel+ondie=ddr5-ondie"
+            "chipkill-x4@x4-chipkill-dimm or ddr5-rank-x4@ddr5-x4-subchannel+ondie=hamming-sec-136"
         )
     rank_name, _, rest = spec.strip().partition("@")
     module_name, plus, ondie_part = rest.partition("+")

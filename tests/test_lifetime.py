@@ -360,3 +360,69 @@ def test_resume_after_sigkill_gives_the_uninterrupted_counts(tmp_path):
     changed = [a if a != "150000" else "100000" for a in argv]
     r = subprocess.run([*changed, str(out), "--resume"], capture_output=True, text=True)
     assert r.returncode == 2 and "another spec" in r.stderr
+
+
+# ----- regressions found in review --------------------------------------------------------------------
+def test_an_on_die_code_as_wide_as_the_chips_share_runs(tmp_path):
+    """On-die data width = the bits a chip sends (no unsent half): column faults stay inside
+    the sent bits of their beat."""
+    spec = LifetimeSpec(configs=("hsiao-secded@x8-ecc-dimm+ondie=hsiao-secded",), trials=20_000,
+                        seed=2, fit=_scaled(20))  # fmt: skip
+    c = run_lifetime(spec).counts[0]
+    assert c.trials == 20_000 and c.any[-1] >= 0
+
+
+def test_an_on_die_code_with_a_keyed_lookup_decodes():
+    """More than 22 on-die check bits: the two-level pipeline uses the compact lookup."""
+    from eccsim.codes import hamming_sec
+    from eccsim.module import get_module
+    from eccsim.system import MemorySystem, evaluate_system
+
+    wide = hamming_sec(64, 24, name="sec-88-64")
+    s = MemorySystem(get_module("x8-ecc-dimm"), None, wide)
+    res = evaluate_system(s, "cell")
+    assert res.exhaustive and res.lines["ce"] == res.patterns == 9 * 88
+
+
+@pytest.mark.parametrize(
+    "kw, error, match",
+    [
+        (dict(configs=(SECDED, SECDED)), InputError, "named twice"),
+        (dict(configs=(SECDED, " " + SECDED + " ")), InputError, "named twice"),
+        (dict(ranks=4, geometry=DramGeometry(1, 2, 2, 2)), InputError, "give the ranks"),
+        (dict(fit=_scaled(1e5)), Exception, "faults per trial"),
+        (dict(fit="rates.csv"), InputError, "must be a FitTable"),
+        (dict(geometry=(1, 2, 3, 4)), InputError, "must be a DramGeometry"),
+    ],
+)
+def test_lifetime_specs_that_cannot_be_run_are_refused(kw, error, match):
+    with pytest.raises(error, match=match):
+        LifetimeSpec(**{"trials": 10, **kw})
+
+
+def test_numpy_numbers_in_a_spec_become_plain_numbers():
+    spec = LifetimeSpec(trials=np.int64(4096), years=np.float32(2.0), configs=(SECDED,))
+    assert type(spec.trials) is int and type(spec.years) is float
+    import json
+
+    json.dumps(spec.to_dict())
+
+
+def test_a_spec_whose_lifetime_key_is_not_a_table_and_too_many_workers_are_refused(tmp_path,
+                                                                                   capsys):  # fmt: skip
+    (tmp_path / "s.toml").write_text("lifetime = 3\n")
+    rc, _, err = _cli(capsys, "lifetime", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o"))
+    assert rc == 2 and "no [lifetime] table" in err
+    rc, _, err = _cli(capsys, "lifetime", "--workers", "100000", "--trials", "10", "--out",
+                      str(tmp_path / "o2"))  # fmt: skip
+    assert rc == 2 and "workers" in err
+
+
+def test_a_relative_fit_file_is_found_beside_the_spec(tmp_path, capsys, monkeypatch):
+    (tmp_path / "rates.csv").write_text("bit,50,50\n")
+    (tmp_path / "s.toml").write_text(
+        '[lifetime]\nconfigs = ["hsiao-secded@x8-ecc-dimm"]\ntrials = 4096\nfit = "rates.csv"\n'
+    )
+    monkeypatch.chdir(tmp_path.parent)  # not the spec's folder
+    rc, out, _ = _cli(capsys, "lifetime", str(tmp_path / "s.toml"), "--out", str(tmp_path / "o"))
+    assert rc == 0 and "rates.csv" in out

@@ -84,7 +84,8 @@ def reference_line(system, cells: np.ndarray, io: np.ndarray, rng) -> tuple[int,
             got, _, fixed = ref_decode(ondie, bad)  # no DUE signal: flagged words pass through
             acted |= fixed
             if bad != stored:
-                s = 1 if got == stored else (3 if fixed else 2)
+                harmed = (got ^ bad) & ~(bad ^ stored)  # bits it flipped that were right
+                s = 1 if got == stored else (3 if harmed else 2)
                 state = max(state, s)
         for i, (s, b) in enumerate(sent):
             if (got >> i & 1) != (line[s] >> b & 1):

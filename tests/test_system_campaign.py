@@ -115,7 +115,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_counts(tmp_path):
     [
         (dict(codes=("hsiao-secded", DDR5)), CampaignError, "hsiao-secded@x8-ecc-dimm"),
         (dict(data=("zeros",)), CampaignError, "leave data at"),
-        (dict(faults=("bits:2",)), FaultError, "memory-system faults are cell, pin, chip"),
+        (dict(faults=("bits:2",)), FaultError, "memory-system faults are cell, scatter, pin, chip"),
         (dict(faults=("cell:200",)), FaultError, r"cell:K=200 .* 1\.\.64"),
     ],
 )
