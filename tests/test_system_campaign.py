@@ -81,6 +81,7 @@ def test_results_with_several_modules_and_on_die_counts_load_back(reference, tmp
     assert counts(back) == counts(reference)
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_counts(tmp_path):
     s = spec(trials=40 * 4096, faults=("chips:2",))
     script = (
