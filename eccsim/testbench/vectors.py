@@ -183,6 +183,10 @@ class RecordedVectors:
             f"{self._where} {line}: {label}={_short(v)} must be 0 or 1 (or true/false)"
         )
 
+    def check_against_model(self, *, model=None, decoder=None, seed: int = 0):
+        """:func:`check_vectors` of these rows (what ``run_testbench`` calls)."""
+        return check_vectors(self, model=model, decoder=decoder, seed=seed)
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -334,6 +338,7 @@ def check_vectors(vectors: RecordedVectors, *, model=None, decoder=None, seed: i
     E = len(vectors.enc_lines)
     mapping = _Mapping(None, 0)
     cols = None
+    inconsistent = False
     if E:
         solved, rank, _bad = _solve(vectors.enc_data, vectors.enc_check, k)
         if solved is None:
@@ -350,6 +355,7 @@ def check_vectors(vectors: RecordedVectors, *, model=None, decoder=None, seed: i
                     masks[j, i // 64] |= np.uint64(1) << np.uint64(i % 64)
             pred = parity_checks(vectors.enc_data, masks) ^ np.uint64(c0)
             wrong = np.nonzero(pred != vectors.enc_check)[0]
+            inconsistent = bool(wrong.size)
             if wrong.size:
                 lines = ", ".join(vectors.enc_lines[i] for i in wrong[:5])
                 report.checks.append(CheckResult(
@@ -399,8 +405,8 @@ def check_vectors(vectors: RecordedVectors, *, model=None, decoder=None, seed: i
                             "conforms to model", False,
                             f"{len(diffs)} of {r} check bits differ from {code.name}'s",
                             [f"check bit {j}: data bits {v}" for j, v in diffs.items()]))  # fmt: skip
-    if code is not None and E and cols is None:
-        # not identifiable: hold each enc row against the model in its own order
+    if code is not None and E and (cols is None or inconsistent):
+        # no one code fits the rows: hold each enc row against the model in its own order
         from ..codec import encode as model_encode
 
         d = vectors.enc_data
