@@ -243,6 +243,8 @@ class PythonDUT:
                 return fn(*args)
         except DUTError:
             raise
+        except _Timeout:  # the alarm went off just as the call returned
+            raise timed_out() from None
         except Exception as exc:  # anything the user's code raises
             raise DUTError(f"DUT {self.name!r}: {where} raised {_one_line(exc)}") from None
 
