@@ -465,3 +465,56 @@ def test_bad_arrays_are_input_errors(libs):
             dut.encode(np.zeros(3, dtype=np.float64))
         with pytest.raises(InputError, match="check must be"):
             dut.decode(np.zeros(3, dtype=np.uint64), np.zeros(2, dtype=np.uint64))
+
+
+# ---------------------------------------------------------------------------------------------
+# the test bench's verdicts on the C libraries (eccsim.testbench.run_testbench)
+# ---------------------------------------------------------------------------------------------
+def _bench(libs, bug, **kw):
+    from eccsim.testbench import run_testbench
+
+    with CLibraryDUT(libs[bug], k=64, r=8, timeout_s=kw.pop("timeout_s", 10)) as dut:
+        return run_testbench(dut, **{"model": CODE, "max_bits": 3, **kw})
+
+
+def test_testbench_passes_the_correct_library_and_identifies_its_code(libs, tmp_path):
+    rep = _bench(libs, "OK")
+    assert rep.passed, rep.to_text()
+    assert rep.check("conforms to model").passed
+    rep = _bench(libs, "OK", model=None, max_bits=2)
+    assert rep.passed and rep.identified_code
+    f = tmp_path / "identified.txt"
+    f.write_text(rep.identified_code)
+    assert np.array_equal(eccsim.load_code(f).H, eccsim.get_code(CODE).H)
+
+
+def test_testbench_catches_the_encoder_that_xors_a_data_bit_twice(libs):
+    rep = _bench(libs, "XOR_TWICE")
+    assert not rep.passed and rep.check("conforms to model").passed is False
+    first = next(j for j in range(8) if (int(eccsim.get_code(CODE).check_masks[j, 0]) >> 5) & 1)
+    assert rep.mask_differences == {str(first): [5]}  # check bit `first` lacks data bit 5
+
+
+def test_testbench_catches_the_decoder_that_corrects_every_syndrome(libs):
+    rep = _bench(libs, "ALL_CORRECTABLE")
+    assert not rep.passed and rep.check("conforms to model").passed
+    assert not rep.check("decoder matches model").passed
+    assert not rep.check("flags consistent with data").passed
+    assert rep.disagreements["corrected_wrong_data"] > 0
+    g = {x.label: x for x in rep.groups}
+    assert g["1 bit"].failed == 0 and g["2 bits"].failed == g["2 bits"].cases
+    assert rep.failures[0].weight == 2 and rep.failures[0].dut_corrected
+
+
+def test_testbench_catches_the_decoder_with_two_check_bits_swapped(libs):
+    rep = _bench(libs, "SWAP_CHECK")
+    assert not rep.passed and rep.check("conforms to model").passed  # its encoder is right
+    assert not rep.check("decoder matches model").passed
+    assert rep.failures[0].weight == 0  # it already fails on clean words
+
+
+@pytest.mark.parametrize(("bug", "what"), [("SEGFAULT", "SIGSEGV"), ("LOOP", "timed out")])
+def test_testbench_reports_a_crashing_or_hanging_library(libs, bug, what):
+    rep = _bench(libs, bug, timeout_s=1.5)
+    assert not rep.passed and rep.error and what in rep.error and "ecc_decode" in rep.error
+    assert rep.check("conforms to model").passed  # the encoder checks ran before the decoder's
