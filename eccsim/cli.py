@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -700,5 +701,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``eccsim`` command: :func:`main`, then exit with its status. An interrupted run
+    (130 Ctrl-C, 143 SIGTERM) leaves at once with that status: a Ctrl-C that landed inside
+    an extension's import or compile can make the interpreter's own exit re-raise SIGINT, which
+    would report death by signal instead of the documented status."""
+    code = main()
+    if code in (128 + 2, 128 + 15):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -22,7 +22,15 @@ def rng(seed) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-@pytest.fixture(params=code_names())
+#: symbol codes whose shape another catalogue code already exercises in the default suite
+#: (sddc-x8 is chipkill-x4's shape; ssc-dsd-x4, the keyed 32-check-bit one, has its own tests
+#: in test_symbol_codes and test_kernels_wide): the generic per-code tests run them with the
+#: slow ones, which CI also runs
+SLOW_CODES = frozenset({"sddc-x8", "ssc-dsd-x4"})
+
+
+@pytest.fixture(params=[pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CODES else n
+                        for n in code_names()])  # fmt: skip
 def code(request):
-    """Every catalogue code in turn."""
+    """Every catalogue code in turn (two symbol codes only with ``-m slow``)."""
     return get_code(request.param)

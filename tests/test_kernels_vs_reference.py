@@ -16,8 +16,10 @@ from eccsim import LinearCode, code_names, get_code
 
 try:
     import reference as ref
+    from conftest import SLOW_CODES
 except ImportError:  # pragma: no cover - tests/ imported as a package
     from tests import reference as ref
+    from tests.conftest import SLOW_CODES
 
 
 # ----- codes under test ----------------------------------------------------------------------
@@ -96,7 +98,10 @@ def build_user_code(name: str, seed: int) -> tuple[LinearCode, np.ndarray]:
     return LinearCode(H, name=name), H
 
 
-@pytest.fixture(params=[*code_names(), *USER_CODES])
+@pytest.fixture(
+    params=[*(pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CODES else n
+              for n in code_names()), *USER_CODES]
+)  # fmt: skip
 def any_code(request, seed) -> LinearCode:
     """Every catalogue code, then every random user code."""
     if request.param in USER_CODES:

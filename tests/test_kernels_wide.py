@@ -138,7 +138,9 @@ def counts_tuple(counts):
     return tuple(counts)[:3]
 
 
-@pytest.mark.parametrize("name", ["chipkill-x4", "ssc-dsd-x4", "ddr5-rank-x4"])
+@pytest.mark.parametrize(
+    "name", ["chipkill-x4", pytest.param("ssc-dsd-x4", marks=pytest.mark.slow), "ddr5-rank-x4"]
+)
 def test_long_arrays_cover_whole_blocks_and_tails(forced, name, rng):
     """More than one decode block (``BLK`` codewords) with a tail, errors in every block."""
     code = eccsim.get_code(name)
