@@ -203,7 +203,10 @@ def _decode_case(code, rng, n, errors):
 
 @pytest.mark.parametrize("name", ["parity-byte", "hamming-secded", "hsiao-secded"])
 @pytest.mark.parametrize("errors", [0, 1, 2])
-@pytest.mark.parametrize("n", [0, 1, 31, 33, 2047, 2048, 2081, 5003])
+@pytest.mark.parametrize(
+    "n", [0, *(pytest.param(n, marks=pytest.mark.slow) for n in (1, 31, 2047, 2048)), 33, 2081,
+          5003],
+)  # fmt: skip
 def test_every_variant_decodes_like_the_reference(forced, rng, name, errors, n):
     """decode with status (``avx2``: the fused nibble pass; otherwise popcount) gives the
     reference's data, check bits and status for every word, serial and parallel, including
