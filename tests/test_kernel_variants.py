@@ -252,6 +252,7 @@ def test_every_variant_decodes_a_long_array_into_preallocated_outputs(forced, rn
         assert (out.status[~clean] >= 0).all()
 
 
+@pytest.mark.slow
 def test_an_avx2_only_target_encodes_and_decodes_like_the_reference(tmp_path):
     """Compiled for an AVX2-only target (``znver3``, every ``avx512*`` feature off), the
     variants offered are ``avx2`` and ``generic``, and both encode and decode (the fused

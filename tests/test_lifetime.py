@@ -324,6 +324,7 @@ def test_the_same_seed_gives_the_same_counts_for_any_number_of_workers(tmp_path)
     _same(one, run_lifetime(spec))
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_gives_the_uninterrupted_counts(tmp_path):
     import json
     import signal

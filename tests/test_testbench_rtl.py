@@ -424,6 +424,7 @@ endmodule
 
 
 @needs_sim
+@pytest.mark.slow
 def test_a_hanging_simulation_times_out(tmp_path):
     src = tmp_path / "hang.v"
     src.write_text(HANG)
