@@ -59,6 +59,14 @@ def wide_codes() -> list[LinearCode]:
 
 CODES = wide_codes()
 CATALOGUE = {"chipkill-x4", "sddc-x8", "ssc-dsd-x4", "ddr5-rank-x4"}
+#: user codes whose shape (data words, check dtype) no catalogue code has: each compiles its own
+#: kernels (a minute in all from a cold cache), so they run with -m slow (CI runs those too)
+NEW_SHAPES = {"rs-11-8", "rand-150-12", "rand-256-9", "rand-100-30"}
+CODE_PARAMS = [
+    pytest.param(c, id=c.name, marks=pytest.mark.slow) if c.name in NEW_SHAPES
+    else pytest.param(c, id=c.name)
+    for c in CODES
+]  # fmt: skip
 
 
 def test_the_wide_kernels_cover_every_catalogue_symbol_code():
@@ -104,7 +112,7 @@ def _words(code, rng, n: int):
     return datas, checks, reads
 
 
-@pytest.mark.parametrize("code", CODES, ids=lambda c: c.name)
+@pytest.mark.parametrize("code", CODE_PARAMS)
 @pytest.mark.parametrize("n", [0, 1, 31, 32, 33, 95])
 def test_encode_decode_scrub_match_the_reference(forced, code, n, rng):
     datas, checks, reads = _words(code, rng, n)
@@ -173,7 +181,7 @@ def test_clean_blocks_skip_nothing_next_to_a_block_with_an_error(forced, rng):
     assert (np.delete(out.status, BLK + 5) == -1).all() and out.status[BLK + 5] >= 0
 
 
-@pytest.mark.parametrize("code", CODES, ids=lambda c: c.name)
+@pytest.mark.parametrize("code", CODE_PARAMS)
 def test_the_numpy_form_matches_the_kernel(code, rng):
     cc = compile_code(code)
     n = 77
