@@ -43,7 +43,6 @@ from functools import cached_property
 import numpy as np
 
 from .analysis import classify_patterns
-from .bits import data_words
 from .errors import InputError, LimitError, ModuleError
 from .faults.device import DevicePatterns
 from .faults.field import MODES, FitTable
@@ -51,7 +50,7 @@ from .faults.patterns import FaultPatterns
 from .module import ModuleGeometry, get_module
 from .outcomes import DUE, SDC_MISCORRECTED, SDC_UNDETECTED
 from .status import STATUS_UNCORRECTABLE
-from .system import MemorySystem, get_system
+from .system import MemorySystem, _flip_patterns, get_system
 from .validate import require_int, require_number
 
 HOURS_PER_YEAR = 8766.0  #: 365.25 days
@@ -297,15 +296,10 @@ class _LineJudge:
 
 
 def _flips(err: np.ndarray, k: int) -> FaultPatterns:
-    m, n = err.shape
-    W = data_words(k)
-    data = np.zeros((m, 64 * W), dtype=bool)
-    data[:, :k] = err[:, :k]
-    wts = np.uint64(1) << np.arange(64, dtype=np.uint64)
-    fd = (data.reshape(m, W, 64) * wts).sum(axis=-1, dtype=np.uint64)[:, None, :]
-    fc = (err[:, k:] * wts[: n - k]).sum(axis=-1, dtype=np.uint64)[:, None]
-    return FaultPatterns(fd, fc, None, None, None, None, np.ones((m, 1), dtype=bool),
-                         np.full(m, -1, dtype=np.int64))  # fmt: skip
+    """Flip patterns of ``(m, n)`` bool codeword errors, one codeword per pattern."""
+    m = err.shape[0]
+    return _flip_patterns(err[:, None, :], k, np.ones((m, 1), dtype=bool),
+                          np.full(m, -1, dtype=np.int64))  # fmt: skip
 
 
 # ----- faults and their regions --------------------------------------------------------------------

@@ -11,7 +11,6 @@ Ctrl-C, SIGTERM and a killed parent behave as they do for campaigns.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .campaign.checkpoint import CheckpointWriter, _checksum
 from .campaign.runner import Pool, interrupts_once
 from .errors import CampaignError
 from .lifetime import (
@@ -32,7 +32,7 @@ from .lifetime import (
     get_config,
     resolve_configs,
 )
-from .safeio import atomic_write_text, parse_json, read_text
+from .safeio import parse_json, read_text
 
 CHECKPOINT = "lifetime-checkpoint.json"
 PREVIOUS = CHECKPOINT + ".prev"
@@ -93,12 +93,6 @@ def _counts_json(c: LifetimeCounts) -> dict:
             "any": c.any.tolist(), "sampled": bool(c.sampled)}  # fmt: skip
 
 
-def _checksum(body: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
-
-
 def _encode(spec: LifetimeSpec, states: dict) -> str:
     body = {"format": FORMAT, "spec": spec.to_dict(),
             "groups": {k: {"chunks_done": s["chunks_done"],
@@ -147,17 +141,6 @@ def _decode(text: str, where: str, spec: LifetimeSpec, jobs: list[LifetimeJob],
     return states
 
 
-def _write(folder: Path, text: str, last: str | None) -> None:
-    try:
-        if last is not None and last != text:
-            atomic_write_text(folder / PREVIOUS, last)
-        atomic_write_text(folder / CHECKPOINT, text)
-    except OSError as exc:
-        raise CampaignError(
-            f"cannot write the checkpoint in {str(folder)!r} ({exc.strerror or exc})"
-        ) from None
-
-
 def run_lifetime_job(
     spec: LifetimeSpec,
     out: Path | None,
@@ -198,6 +181,7 @@ def run_lifetime_job(
                 notice(f"eccsim: {exc}")
         else:
             raise CampaignError(f"nothing to resume in {str(out)!r}: no usable {CHECKPOINT}")
+    writer = None if out is None else CheckpointWriter(out, last, name=CHECKPOINT)
     ctx = LifetimeContext(spec)
     bar = None
     if progress or (progress is None and sys.stderr.isatty()):
@@ -218,11 +202,8 @@ def run_lifetime_job(
         st["chunks_done"] += 1
         if bar is not None:
             bar.update(got[0].trials)
-        if out is not None:
-            nonlocal last
-            text = _encode(spec, states)
-            _write(out, text, last)
-            last = text
+        if writer is not None:
+            writer.write(_encode(spec, states))
 
     pool = None
     with interrupts_once():

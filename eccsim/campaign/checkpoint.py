@@ -209,16 +209,18 @@ def _job_state(d, job: Job, chunk: int, slots: int, where: str) -> JobState:
 
 class CheckpointWriter:
     """Writes each new checkpoint atomically after keeping the last one it wrote (a good one)
-    as ``checkpoint.json.prev``."""
+    as ``<name>.prev`` (``name``: ``checkpoint.json`` for campaigns; lifetime runs keep their
+    own)."""
 
-    def __init__(self, folder: Path, last: str | None = None) -> None:
+    def __init__(self, folder: Path, last: str | None = None, name: str = CHECKPOINT) -> None:
         self.folder = Path(folder)
         self.last = last
+        self.name = name
 
     def write(self, text: str) -> None:
         if self.last is not None and self.last != text:
-            self._write(self.folder / PREVIOUS, self.last)
-        self._write(self.folder / CHECKPOINT, text)
+            self._write(self.folder / f"{self.name}.prev", self.last)
+        self._write(self.folder / self.name, text)
         self.last = text
 
     @staticmethod
