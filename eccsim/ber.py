@@ -185,6 +185,7 @@ def sweep_ber(
     stop=None,
     progress: bool | None = False,
     finish=None,
+    dask=None,
 ) -> Results:
     """Simulated and exact outcome rates against raw BER for each code (see the module
     docstring), run as a campaign by :func:`eccsim.campaign.run_campaign`.
@@ -196,7 +197,10 @@ def sweep_ber(
     uninterrupted one) and ``results.json``/``results.csv`` hold the points at the end; an
     existing sweep is replaced only with ``force=True``. ``workers``: processes (default 1:
     this one; None: all cores). ``finish(results)`` runs while the folder is still locked
-    (figures). Ctrl-C raises :class:`eccsim.campaign.Interrupted`, keeping the checkpoint."""
+    (figures). Ctrl-C raises :class:`eccsim.campaign.Interrupted`, keeping the checkpoint.
+    ``dask``: run on a Dask cluster (``"local:N"``, ``"tcp://host:8786"`` or a Client), with
+    the same counts; a plain ``"local"`` cluster has ``workers`` processes (1 or None: one
+    per core)."""
     from .campaign import run_campaign
 
     if resume and out_dir is None:
@@ -207,5 +211,7 @@ def sweep_ber(
     def convert(res):
         return sweep_points(res, bers, code_objs), SWEEP_FIELDS
 
+    if dask is not None and workers == 1:
+        workers = None  # the default: a "local" cluster then takes every core
     return run_campaign(spec, out_dir, resume=resume, force=force, workers=workers,
-                        progress=progress, finish=finish, convert=convert)  # fmt: skip
+                        progress=progress, finish=finish, convert=convert, dask=dask)  # fmt: skip

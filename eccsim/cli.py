@@ -244,7 +244,8 @@ def cmd_campaign(args) -> int:
 
     try:
         res = run_campaign(spec, out, resume=args.resume, force=args.force, workers=args.workers,
-                           progress=False if args.quiet else None, finish=figures)  # fmt: skip
+                           progress=False if args.quiet else None, finish=figures,
+                           dask=args.dask)  # fmt: skip
     except KeyboardInterrupt as exc:
         return _interrupted("campaign", out, exc, bool(saved))
     dt = time.perf_counter() - t0
@@ -253,8 +254,9 @@ def cmd_campaign(args) -> int:
     if on_die:
         print("\n" + on_die)
     pats = sum(j.patterns for j in res.jobs)
+    where = f", {res.meta['executor']}" if args.dask else ""
     print(f"\n{pats} fault patterns in {dt:.1f} s ({pats / dt:,.0f} patterns/s, "
-          f"{res.meta['workers']} workers), seed {spec.seed}")  # fmt: skip
+          f"{res.meta['workers']} workers{where}), seed {spec.seed}")  # fmt: skip
     print(
         f"results: {out / 'results.csv'}, {out / 'results.json'}; figures: "
         + ", ".join(str(f) for f in figs)
@@ -281,7 +283,7 @@ def cmd_sweep(args) -> int:
     try:
         res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed, out_dir=out,
                         workers=args.workers, resume=args.resume, force=args.force, stop=stop,
-                        progress=False if args.quiet else None,
+                        progress=False if args.quiet else None, dask=args.dask,
                         finish=lambda res: saved.append(True) or figs.append(
                             plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
     except KeyboardInterrupt as exc:
@@ -350,6 +352,10 @@ def cmd_lifetime(args) -> int:
         get_config(c)
     if args.resume and args.force:
         raise InputError("--resume and --force exclude each other")
+    if args.dask is not None:  # a bad target is refused before the folder is touched
+        from .campaign.cluster import parse_target
+
+        parse_target(args.dask, args.workers)
     refuse_if_in_use(out)
     ours = [f for f in LIFETIME_FILES if (out / f).exists()]
     if ours and not (args.force or args.resume):
@@ -363,7 +369,8 @@ def cmd_lifetime(args) -> int:
                 (out / f).unlink(missing_ok=True)
         try:
             res = run_lifetime_job(spec, out, resume=args.resume, workers=args.workers or 1,
-                                   progress=False if args.quiet else None)  # fmt: skip
+                                   progress=False if args.quiet else None,
+                                   dask=args.dask)  # fmt: skip
         except KeyboardInterrupt as exc:
             print(f"eccsim lifetime: interrupted; finished chunks are saved in "
                   f"{out / 'lifetime-checkpoint.json'} — rerun with --resume to continue",
@@ -567,6 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--stop-rel-ci", type=_fraction, help="... and its relative CI half-width <= this"
     )
     s.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    s.add_argument("--dask", metavar="TARGET",
+                   help="run on Dask: local[:N] (a LocalCluster) or a scheduler address "
+                        "tcp://HOST:8786 (needs the dask extra)")  # fmt: skip
     s.add_argument("--out", default="eccsim-results", help="results folder (eccsim-results)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help="continue an interrupted campaign")
@@ -588,6 +598,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--stop-rel-ci", type=_fraction, help="... and its relative CI half-width <= this"
     )
     s.add_argument("--workers", type=_positive_int, help="worker processes (default: all cores)")
+    s.add_argument("--dask", metavar="TARGET",
+                   help="run on Dask: local[:N] (a LocalCluster) or a scheduler address "
+                        "tcp://HOST:8786 (needs the dask extra)")  # fmt: skip
     s.add_argument("--out", default="eccsim-sweep", help="results folder (eccsim-sweep)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
@@ -608,6 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--points", type=_positive_int, help="grid times from 0 to the lifetime (29)")
     s.add_argument("--fit", help="FIT table (.toml or .csv); default Sridharan & Liberty SC'12")
     s.add_argument("--workers", type=_positive_int, help="worker processes (default 1)")
+    s.add_argument("--dask", metavar="TARGET",
+                   help="run on Dask: local[:N] (a LocalCluster) or a scheduler address "
+                        "tcp://HOST:8786 (needs the dask extra)")  # fmt: skip
     s.add_argument("--out", default="eccsim-lifetime", help="results folder (eccsim-lifetime)")
     s.add_argument("--resume", action="store_true", help="continue an interrupted run")
     s.add_argument("--force", action="store_true", help="overwrite existing lifetime results")

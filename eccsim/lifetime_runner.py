@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .campaign.checkpoint import CheckpointWriter, _checksum
-from .campaign.runner import Pool, interrupts_once
+from .campaign.runner import interrupts_once, make_pool
 from .errors import CampaignError
 from .lifetime import (
     BLOCK,
@@ -149,13 +149,22 @@ def run_lifetime_job(
     workers: int = 1,
     progress: bool | None = None,
     notice=lambda text: print(text, file=sys.stderr),
+    dask=None,
 ) -> LifetimeResult:
     """Run (or, with ``resume``, continue) ``spec`` in chunks of :data:`CHUNK_BLOCKS` blocks,
-    on ``workers`` processes, checkpointing into ``out`` (None: no checkpoint). Same counts
-    for any number of workers and any interruption."""
+    on ``workers`` processes — or on a Dask cluster, ``dask`` as for
+    :func:`eccsim.campaign.run_campaign` — checkpointing into ``out`` (None: no checkpoint).
+    Same counts for any number of workers, any cluster and any interruption."""
     from .campaign.runner import MAX_WORKERS
     from .validate import require_int
 
+    if dask is not None:
+        from .campaign.cluster import parse_target
+
+        kind, value = parse_target(dask, None if workers == 1 else workers)
+        if kind == "local":
+            dask = f"local:{value}"
+        workers = 1
     workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
     groups = _groups(spec)
     nchunks = math.ceil(math.ceil(spec.trials / BLOCK) / CHUNK_BLOCKS)
@@ -208,9 +217,7 @@ def run_lifetime_job(
     pool = None
     with interrupts_once():
         try:
-            if workers > 1:
-                pool = Pool(workers, ctx)
-                pool.start()
+            pool = make_pool(ctx, workers, dask)
             for job in jobs:
                 nxt = states[job.key]["chunks_done"]
                 if pool is None:

@@ -346,6 +346,7 @@ def run_campaign(
     notice=_notice,
     finish=None,
     convert=None,
+    dask=None,
 ) -> Results:
     """Run (or resume) a campaign and return its :class:`~eccsim.results.Results`.
 
@@ -360,11 +361,23 @@ def run_campaign(
 
     ``convert(results) -> (results, csv_fields)``, if given, turns the campaign's results into
     what is saved, handed to ``finish`` and returned (a BER sweep's points: see
-    :mod:`eccsim.ber`); the checkpoint stays the campaign's."""
+    :mod:`eccsim.ber`); the checkpoint stays the campaign's.
+
+    ``dask``: run the chunks on a Dask cluster instead of local processes — ``"local"`` /
+    ``"local:N"`` (a LocalCluster of ``workers`` / N processes), a scheduler address
+    (``"tcp://host:8786"``) or a :class:`distributed.Client` (see
+    :mod:`eccsim.campaign.cluster`); the counts are the same as without it."""
     if resume and force:
         raise CampaignError("--resume and --force exclude each other")
-    workers = os.cpu_count() or 1 if workers is None else workers
-    workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
+    if workers is not None:
+        workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
+    if dask is not None:
+        from .cluster import parse_target
+
+        kind, value = parse_target(dask, workers)  # refused before the folder is touched
+        if kind == "local":
+            dask, workers = f"local:{value}", None
+    workers = (os.cpu_count() or 1) if workers is None else workers
     if not isinstance(spec, CampaignSpec):
         raise CampaignError(f"spec must be a CampaignSpec, not {type(spec).__name__}")
     spec.validate(data_files=False)
@@ -387,7 +400,8 @@ def run_campaign(
     with interrupts_once():
         if out is None:
             states = {j.key: JobState() for j in jobs}
-            res = _run(ctx, jobs, states, None, workers, progress, files, convert=convert)
+            res = _run(ctx, jobs, states, None, workers, progress, files, convert=convert,
+                       dask=dask)  # fmt: skip
             if finish is not None:
                 finish(res)
             return res
@@ -395,7 +409,7 @@ def run_campaign(
             states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice,
                                       kind)  # fmt: skip
             res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out,
-                       convert)  # fmt: skip
+                       convert, dask)  # fmt: skip
             if finish is not None:
                 finish(res)
             return res
@@ -425,7 +439,28 @@ def _prepare(out, ctx, jobs, summary, files, resume, force, notice, kind="campai
     return states, writer
 
 
-def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None) -> Results:
+def make_pool(ctx, workers: int, dask=None):
+    """The pool a run's chunks go to: a :class:`~eccsim.campaign.cluster.DaskPool` when
+    ``dask`` names a cluster, the local :class:`Pool` for ``workers`` > 1, else None (this
+    process). Started."""
+    if dask is not None:
+        from .cluster import DaskPool
+
+        pool = DaskPool(dask, ctx)
+    elif workers > 1:
+        pool = Pool(workers, ctx)
+    else:
+        return None
+    try:
+        pool.start()
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
+def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None,
+         dask=None) -> Results:  # fmt: skip
     spec = ctx.spec
     if progress is None:
         progress = sys.stderr.isatty()
@@ -444,10 +479,16 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
 
     todo = [j for j in jobs if not states[j.key].finished]
     pool = None
+    executor = "this process" if workers == 1 else "local processes"
     try:
-        if workers > 1 and todo:
-            pool = Pool(workers, ctx)
-            pool.start()
+        if todo:
+            pool = make_pool(ctx, workers, dask)
+        if dask is not None:
+            from .cluster import describe_target
+
+            executor = f"dask {describe_target(dask)}"
+            if pool is not None:
+                workers = pool.n
         for job in todo:
             if bar is not None:
                 bar.set_description(f"{job.code} {job.fault}")
@@ -472,7 +513,8 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
                        st.stopped_early)  # fmt: skip
         jr.on_die = st.on_die
         job_results.append(jr)
-    meta = {"environment": environment(), "workers": workers, "data_files": files,
+    meta = {"environment": environment(), "workers": workers, "executor": executor,
+            "data_files": files,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
     res = Results("campaign", spec.to_dict(), meta, job_results,
                   tidy_rows(job_results, spec.confidence))  # fmt: skip
