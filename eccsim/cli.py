@@ -47,6 +47,17 @@ def _fraction(text: str) -> float:
     return v
 
 
+def _positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < v < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
+    return v
+
+
 def _ber_list(text: str) -> list[float]:
     """argparse type: comma-separated bit error rates, each strictly between 0 and 1."""
     out = []
@@ -161,6 +172,42 @@ def cmd_inject(args) -> int:
     t0 = time.perf_counter()
     res = inject(args.code, args.module, args.fault, trials=args.trials, seed=args.seed, data=data)
     print(format_injection(res, args.seed, time.perf_counter() - t0, args.confidence))
+    return 0
+
+
+def cmd_design(args) -> int:
+    from .codes import get_code
+    from .design import design_code
+    from .design.report import comparable_codes, format_comparison, write_code_file
+    from .errors import ResultsError
+    from .module import get_module
+    from .safeio import check_output_path
+
+    out = check_output_path(args.out, what="--out", folder=False, error=ResultsError)
+    if out.exists() and not args.force:
+        raise ResultsError(f"--out {str(out)!r} exists; choose another file or add --force")
+    base = get_code(args.base) if args.base else None
+    module = args.module
+    if module is None:
+        geom = _default_module(base) if base is not None else None
+        module = geom.name if geom is not None else "x8-ecc-dimm"
+    geom = get_module(module)
+    prefer = [] if args.prefer.strip() == "none" else args.prefer
+    res = design_code(
+        geom, _split(args.objective) or ["chip"], prefer=prefer, n=args.n, k=args.k, base=base,
+        seed=args.seed, restarts=args.restarts,
+        time_budget=args.time if args.time is not None or args.restarts else 60.0,
+        iterations=args.iterations, name=args.name, progress=False if args.quiet else None,
+    )  # fmt: skip
+    command = "eccsim " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["design"] else ""
+    write_code_file(res.code, out, command, res.summary())
+    print(res.summary())
+    print(f"code file: {out} (reproduce with --seed {res.seed} --restarts {res.restarts} "
+          f"--iterations {res.iterations} and no --time)")  # fmt: skip
+    print()
+    others = [c for c in comparable_codes(geom) if c != res.code]
+    print(format_comparison([res.code, *others], geom, res.problem.objectives,
+                            pairs=args.pairs))  # fmt: skip
     return 0
 
 
@@ -542,6 +589,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also the exact two-chip split (default on)")  # fmt: skip
     s.add_argument("-v", "--verbose", action="store_true", help="print the time taken")
     s.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("design", help="search for the SEC-DED H matrix that fits a module's "
+                       "faults best")  # fmt: skip
+    s.add_argument("--module", help="module preset (default: the base code's, else x8-ecc-dimm)")
+    s.add_argument("--objective", action="append",
+                   help="fault models to minimise silent outcomes of: chip, chips:2, burst:L, "
+                   "bits:K (comma-separated; default chip)")  # fmt: skip
+    s.add_argument("--prefer", default="triples,rows,ones",
+                   help="secondary preferences in order: triples, rows, ones, or none "
+                   "(default triples,rows,ones)")  # fmt: skip
+    s.add_argument("--n", type=_positive_int, help="codeword bits (must match the module)")
+    s.add_argument("--k", type=_positive_int, help="data bits (must match the module)")
+    s.add_argument("--base", help="code to start from (catalogue name or code file)")
+    s.add_argument("--seed", type=_nonneg_int, default=0)
+    s.add_argument("--time", type=_positive_float, default=None,
+                   help="time budget in seconds (default 60 unless --restarts is given)")  # fmt: skip
+    s.add_argument("--restarts", type=_positive_int, help="stop after this many restarts")
+    s.add_argument("--iterations", type=_positive_int, default=200_000,
+                   help="annealing steps per restart (200,000)")  # fmt: skip
+    s.add_argument("--name", help="name of the found code (default design-MODULE)")
+    s.add_argument("-o", "--out", default="eccsim-design.txt",
+                   help="code file to write (eccsim-design.txt)")  # fmt: skip
+    s.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    s.add_argument("--pairs", action=argparse.BooleanOptionalAction, default=True,
+                   help="compare two-chip faults too (default on)")  # fmt: skip
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_design)
 
     s = sub.add_parser("inject", help="inject one fault model into one code on one module")
     s.add_argument("code")

@@ -1,0 +1,295 @@
+"""The search for an H matrix: simulated annealing with restarts over the data columns of an
+odd-weight-column SEC-DED code, the objective counted exactly by :mod:`._objective`.
+
+Restart 0 starts from the base code (or Hsiao's construction for that k and r), the others
+from a random choice and placement of odd columns. Each restart runs ``iterations`` steps
+(swap two positions' columns across chips, or replace one by an unused odd vector) with the
+temperature falling geometrically from ``t_start`` to ``t_end``. Restart i draws its random
+numbers from child i of ``numpy.random.SeedSequence(seed)`` (in chunks, each from its own
+grandchild), so a restart's result depends only on the seed and i: the same seed and number of
+restarts give the same code on any machine and at any speed. With a time budget the search
+stops between chunks; an unfinished restart is dropped, and the result says how many finished
+(``restarts=N`` reproduces it). The best state of the finished restarts wins (ties: the
+earliest restart). The found code is then re-counted by :mod:`eccsim.analysis` (the exact
+chip splits, k-bit counts and burst outcomes) and must agree with the kernel's counts.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..codes import LinearCode, get_code
+from ..codes.hsiao import hsiao_secded
+from ..errors import InputError
+from ..module import ModuleGeometry
+from ..validate import require_int, require_number
+from . import _objective as O
+from .problem import ChipLayout, Problem, make_problem
+
+CHUNK = 8192  #: annealing steps per kernel call (the time budget is checked between calls)
+
+
+@dataclass
+class DesignResult:
+    """A found code and how it was found. ``silent``: silent patterns per objective (exact);
+    ``triples`` (miscorrected 3-bit errors), ``row_spread`` (max - min row weight of H),
+    ``ones`` (ones in H); ``restarts`` finished; ``seconds`` the search took."""
+
+    code: LinearCode
+    problem: Problem
+    silent: dict[str, int]
+    triples: int
+    row_spread: int
+    ones: int
+    seed: int
+    restarts: int
+    iterations: int
+    seconds: float
+    best_restart: int
+    history: list[int] = field(default_factory=list)
+
+    @property
+    def silent_total(self) -> int:
+        return sum(self.silent.values())
+
+    def summary(self) -> str:
+        objs = ", ".join(f"{k} {v}" for k, v in self.silent.items())
+        return (
+            f"{self.code.name}: ({self.code.n},{self.code.k}) SEC-DED on {self.problem.layout.name}"
+            f"; silent patterns: {objs}; miscorrected 3-bit errors {self.triples}; row-weight "
+            f"spread {self.row_spread}; ones in H {self.ones} — simulated annealing, seed "
+            f"{self.seed}, {self.restarts} restart(s) x {self.iterations:,} steps (best: restart "
+            f"{self.best_restart}), {self.seconds:.1f} s"
+        )
+
+
+def pool_of(r: int) -> np.ndarray:
+    """The odd-weight r-bit vectors of weight >= 3 (the candidate data columns), ascending."""
+    v = np.arange(1 << r, dtype=np.int64)
+    w = np.bitwise_count(v.astype(np.uint64)).astype(np.int64)
+    return v[(w % 2 == 1) & (w >= 3)]
+
+
+class _State:
+    """Arrays the kernels work on, for one problem."""
+
+    def __init__(self, prob: Problem) -> None:
+        lay = prob.layout
+        self.prob = prob
+        n, k, r = prob.n, prob.k, prob.r
+        self.cstart = np.zeros(len(lay.chips) + 1, dtype=np.int64)
+        self.cstart[1:] = np.cumsum([len(c) for c in lay.chips])
+        self.cbits = np.array([b for c in lay.chips for b in c], dtype=np.int64)
+        group = np.empty(n, dtype=np.int64)
+        for ci, c in enumerate(lay.chips):
+            group[list(c)] = ci
+        self.group = group
+        self.movable = np.arange(k, dtype=np.int64)
+        self.pool = pool_of(r)
+        self.work = np.zeros((3, 1 << r), dtype=np.int64)
+        kmax = int(
+            max(
+                [p for kd, p in zip(prob.kinds, prob.params, strict=True) if kd == O.OBJ_BITS]
+                or [0]
+            )
+        )
+        self.bitwork = np.zeros((kmax + 1, 1 << r), dtype=np.int64)
+        self.terms = np.zeros(4 + len(prob.objectives), dtype=np.int64)
+
+    def colset(self, cols: np.ndarray) -> np.ndarray:
+        cs = np.zeros(1 << self.prob.r, dtype=np.uint8)
+        cs[cols] = 1
+        return cs
+
+    def terms_of(self, cols: np.ndarray) -> np.ndarray:
+        p = self.prob
+        O.evaluate(cols, self.colset(cols), self.cstart, self.cbits, p.kinds, p.params, p.r,
+                   self.terms, self.work, self.bitwork)  # fmt: skip
+        return self.terms.copy()
+
+    def energy(self, terms: np.ndarray) -> float:
+        w = self.prob.weights
+        return float(terms[0] + w[0] * terms[1] + w[1] * terms[2] + w[2] * terms[3])
+
+
+def _start_columns(prob: Problem, base: LinearCode | None, rng: np.random.Generator | None,
+                   pool: np.ndarray) -> np.ndarray:  # fmt: skip
+    n, k, r = prob.n, prob.k, prob.r
+    cols = np.empty(n, dtype=np.int64)
+    cols[k:] = 1 << np.arange(r, dtype=np.int64)
+    if rng is None:
+        src = base if base is not None else hsiao_secded(k, r)
+        cols[:k] = src.columns[:k].astype(np.int64)
+    else:
+        cols[:k] = rng.choice(pool, size=k, replace=False)
+    return cols
+
+
+def check_base(base, prob: Problem) -> LinearCode:
+    """The base code: same (n, k) as the layout, sec decoder, odd data columns of weight >= 3
+    (systematic H)."""
+    code = get_code(base)
+    if (code.n, code.k) != (prob.n, prob.k):
+        raise InputError(f"base code {code.name!r} is ({code.n},{code.k}); the search is for "
+                         f"({prob.n},{prob.k}) codewords on {prob.layout.name!r}")  # fmt: skip
+    w = code.column_weights[: code.k]
+    if code.decoder != "sec" or (w % 2 == 0).any() or (w < 3).any():
+        raise InputError(
+            f"base code {code.name!r}: the search starts from odd-weight-column SEC-DED codes "
+            "(data columns of odd weight >= 3, decoder sec), as Hsiao's; this one is not"
+        )
+    return code
+
+
+def _progress(progress, budget, restarts):
+    """A tqdm bar on stderr (automatic: when it is a terminal) over the time budget, or over
+    the restarts when there is no budget."""
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    if budget is not None:
+        return tqdm(total=float(budget), desc="design", leave=False,
+                    bar_format="{desc}: {bar} {n:.0f}/{total:.0f} s {postfix}")  # fmt: skip
+    return tqdm(total=float(restarts), desc="design", leave=False,
+                bar_format="{desc}: {bar} {n:.1f}/{total:.0f} restarts {postfix}")  # fmt: skip
+
+
+def design_code(
+    module: ModuleGeometry | ChipLayout | str,
+    objectives=("chip",),
+    *,
+    prefer=("triples", "rows", "ones"),
+    n: int | None = None,
+    k: int | None = None,
+    base=None,
+    seed: int = 0,
+    time_budget: float | None = 60.0,
+    restarts: int | None = None,
+    iterations: int = 200_000,
+    t_start: float = 2.0,
+    t_end: float = 0.02,
+    name: str | None = None,
+    progress: bool | None = None,
+) -> DesignResult:
+    """Search for a (n, k) SEC-DED code whose H minimises the silent outcomes (undetected +
+    miscorrected) of ``objectives`` (fault models: ``chip``, ``chips:2``, ``burst:L``,
+    ``bits:K``; their silent counts are added) on ``module``, then the ``prefer`` terms in
+    order (``triples``: miscorrected 3-bit errors, ``rows``: row-weight spread, ``ones``: ones
+    in H). SEC-DED is a hard constraint (odd-weight columns; see :mod:`.problem`).
+
+    Runs restarts of ``iterations`` annealing steps (kernel :func:`._objective.anneal`) until
+    ``restarts`` have finished or ``time_budget`` seconds have passed (whichever comes first;
+    give one of them, or both). Deterministic for a seed and a number of finished restarts.
+    Raises :class:`~eccsim.errors.InputError` (or ``ModuleError`` / ``LimitError``) naming the
+    parameter and the bound for impossible requests."""
+    prob = make_problem(module, objectives, prefer, n=n, k=k)
+    seed = require_int("seed", seed, 0)
+    iterations = require_int("iterations", iterations, 1, hint=" (annealing steps per restart)")
+    if restarts is not None:
+        restarts = require_int("restarts", restarts, 1)
+    if time_budget is not None:
+        time_budget = require_number("time_budget", time_budget, 0, open_interval=True)
+    if restarts is None and time_budget is None:
+        raise InputError(
+            "give time_budget (seconds) or restarts (or both): the search needs an end"
+        )
+    for nm, v in (("t_start", t_start), ("t_end", t_end)):
+        require_number(nm, v, 0, open_interval=True)
+    if t_end > t_start:
+        raise InputError(f"t_end={t_end} must not exceed t_start={t_start}")
+    if progress is not None and not isinstance(progress, bool):
+        raise InputError(f"progress={progress!r} must be True, False or None (automatic)")
+    base_code = check_base(base, prob) if base is not None else None
+    st = _State(prob)
+    temps_all = t_start * (t_end / t_start) ** (np.arange(iterations) / max(iterations - 1, 1))
+    children = np.random.SeedSequence(seed).spawn(restarts or 1 << 20)
+    t0 = time.perf_counter()
+    deadline = None if time_budget is None else t0 + time_budget
+    bar = _progress(progress, time_budget, restarts)
+    best_cols, best_e, best_i, history, done = None, np.inf, -1, [], 0
+    try:
+        for i in range(len(children)):
+            init_rng = None if i == 0 else np.random.default_rng(children[i].spawn(1)[0])
+            cols = _start_columns(prob, base_code, init_rng, st.pool)
+            colset = st.colset(cols)
+            r_best = cols.copy()
+            out = cols.copy()
+            e_best = np.inf
+            chunk_seeds = children[i].spawn(1 + (iterations + CHUNK - 1) // CHUNK)[1:]
+            finished = True
+            for c, lo in enumerate(range(0, iterations, CHUNK)):
+                if deadline is not None and time.perf_counter() > deadline and done > 0:
+                    finished = False
+                    break
+                temps = temps_all[lo : lo + CHUNK]
+                rnd = np.random.default_rng(chunk_seeds[c]).random((temps.size, 4))
+                e = O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart, st.cbits,
+                             prob.kinds, prob.params, prob.r, prob.weights, temps, rnd, out,
+                             st.work, st.bitwork, st.terms)  # fmt: skip
+                if e < e_best:
+                    e_best = e
+                    r_best = out.copy()
+                if bar is not None:
+                    at = (
+                        time.perf_counter() - t0
+                        if time_budget
+                        else done + (lo + CHUNK) / iterations
+                    )
+                    bar.n = min(at, bar.total)
+                    bar.set_postfix_str(f"restart {i}, best silent {int(min(best_e, e_best))}")
+            if not finished:
+                break
+            done += 1
+            history.append(int(e_best))
+            if e_best < best_e:
+                best_e, best_cols, best_i = e_best, r_best, i
+            if restarts is not None and done >= restarts:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - t0
+    terms = st.terms_of(best_cols)
+    code = code_from_columns(best_cols, prob.r, name=name or f"design-{prob.layout.name}",
+                             summary=f"SEC-DED found by eccsim design for {prob.layout.name} "
+                             f"({', '.join(prob.objectives)}; seed {seed})")  # fmt: skip
+    silent = {o: int(terms[4 + j]) for j, o in enumerate(prob.objectives)}
+    res = DesignResult(code, prob, silent, int(terms[1]), int(terms[2]), int(terms[3]), seed,
+                       done, iterations, seconds, best_i, history)  # fmt: skip
+    from .verify import verify_result
+
+    verify_result(res)
+    return res
+
+
+def code_from_columns(cols: np.ndarray, r: int, *, name: str, summary: str = "") -> LinearCode:
+    """A :class:`LinearCode` (sec decoder) from the (n,) syndromes of codeword bits 0..n-1."""
+    cols = np.asarray(cols, dtype=np.int64)
+    H = ((cols[None, :] >> np.arange(r)[:, None]) & 1).astype(np.uint8)
+    return LinearCode(H, name=name, summary=summary, decoder="sec")
+
+
+def columns_of(code: LinearCode) -> np.ndarray:
+    return code.columns.astype(np.int64)
+
+
+def silent_counts(code, module, objectives) -> dict[str, int]:
+    """Silent patterns (undetected + miscorrected) of ``code`` per objective on ``module``,
+    from the search's kernels (exact)."""
+    c = get_code(code)
+    prob = make_problem(module, objectives, (), n=c.n, k=c.k)
+    st = _State(prob)
+    terms = st.terms_of(columns_of(c))
+    return {o: int(terms[4 + j]) for j, o in enumerate(prob.objectives)}
+
+
+__all__ = ["DesignResult", "code_from_columns", "design_code", "silent_counts"]
