@@ -28,6 +28,7 @@ LAYERS = {
     "injection": 5, "analysis": 5, "memory": 5, "system": 5, "lifetime": 5,
     "lifetime_runner": 6, "testbench": 6,
     "results": 6, "report": 6, "ber": 6, "campaign": 6, "benchmark": 6,
+    "design": 6,
     "plots": 7,
     "cli": 8, "__init__": 9,
 }  # fmt: skip
