@@ -128,11 +128,18 @@ def connect(dask, workers: int | None = None):
     if kind == "local":
         import logging
 
-        with _children_ignore_ctrl_c():
-            cluster = distributed.LocalCluster(
-                n_workers=value, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.CRITICAL,
-            )  # fmt: skip
+        try:
+            with _children_ignore_ctrl_c():
+                cluster = distributed.LocalCluster(
+                    n_workers=value, threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=logging.CRITICAL,
+                )  # fmt: skip
+        except (RuntimeError, OSError, TimeoutError) as exc:
+            raise CampaignError(
+                f"dask: could not start a local cluster of {value} workers ({exc}); a script "
+                'that runs one needs the `if __name__ == "__main__":` guard (workers are '
+                "spawned processes that import the script)"
+            ) from None
         try:
             client = distributed.Client(cluster, set_as_default=False)
         except BaseException:

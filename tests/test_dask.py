@@ -1,0 +1,280 @@
+"""Campaigns, BER sweeps and lifetime runs on a Dask cluster count exactly what they count
+locally, survive a killed worker, resume after a killed client, and refuse bad targets.
+
+* The same seed gives identical counts on a 2-worker LocalCluster (given as a Client, as
+  ``local:2`` and as a scheduler address), on the local process pool and in one process.
+* A worker SIGKILLed while it holds chunks of the run loses no chunk and counts none twice.
+* A client killed with SIGKILL leaves no worker process behind; ``--resume`` then finishes
+  with the counts of an uninterrupted run. Ctrl-C sent to the whole process group ends the
+  run with one line, like the local pool.
+* Tasks carry a plugin name, a job record and a chunk number — never the data arrays; the
+  context reaches the cluster once.
+* A bad target, a scheduler nobody answers at, or ``workers`` next to an address is one error
+  naming what is allowed (the CLI: one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from test_interruption import alive, chunks_done, descendants  # noqa: E402
+
+from eccsim.campaign import CampaignSpec, run_campaign  # noqa: E402
+from eccsim.campaign import cluster as dask_cluster  # noqa: E402
+from eccsim.errors import CampaignError  # noqa: E402
+from eccsim.lifetime import LifetimeSpec  # noqa: E402
+from eccsim.lifetime_runner import run_lifetime_job  # noqa: E402
+from eccsim.results import load_results  # noqa: E402
+
+SPEC = CampaignSpec(codes=("hamming-secded", "hsiao-secded"), faults=("bits:3", "chip"),
+                    trials=120_000, chunk=4096, seed=11, mode="monte-carlo")  # fmt: skip
+
+
+def counts_of(res) -> dict:
+    return {(j.code, j.fault, j.data): (j.patterns, j.words, j.lines) for j in res.jobs}
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A 2-worker LocalCluster shared by the tests of this file."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=50
+        ) as cl,  # fmt: skip
+        distributed.Client(cl, set_as_default=False) as c,
+    ):
+        c.wait_for_workers(2)
+        yield c
+
+
+@pytest.fixture(scope="module")
+def one_process():
+    return counts_of(run_campaign(SPEC, None, workers=1, progress=False))
+
+
+# ----- same counts everywhere -------------------------------------------------------------------
+def test_a_campaign_counts_the_same_on_dask_on_the_local_pool_and_in_one_process(
+    client, one_process
+):
+    on_dask = run_campaign(SPEC, None, dask=client, progress=False)
+    assert counts_of(on_dask) == one_process
+    assert counts_of(run_campaign(SPEC, None, workers=2, progress=False)) == one_process
+    assert on_dask.meta["workers"] == 2 and on_dask.meta["executor"].startswith("dask")
+
+
+def test_an_exhaustive_campaign_with_data_files_counts_the_same_on_dask(client, tmp_path):
+    from eccsim.module import get_module
+
+    slots = get_module("x8-ecc-dimm").slots
+    lines = np.random.default_rng(3).integers(0, 2**63, size=(37, slots, 1), dtype=np.uint64)
+    np.save(tmp_path / "lines.npy", lines)
+    spec = CampaignSpec(codes=("hsiao-secded",), faults=("bits:2",),
+                        data=("random", str(tmp_path / "lines.npy")), chunk=4096, seed=4)  # fmt: skip
+    assert counts_of(run_campaign(spec, None, dask=client, progress=False)) == counts_of(
+        run_campaign(spec, None, workers=1, progress=False)
+    )
+
+
+def test_a_lifetime_run_counts_the_same_on_dask_and_in_one_process(client):
+    spec = LifetimeSpec(configs=("hsiao-secded@x4-ecc-dimm", "chipkill-x4@x4-chipkill-dimm"),
+                        trials=100_000, seed=9)  # fmt: skip
+    a = run_lifetime_job(spec, None, dask=client, progress=False)
+    b = run_lifetime_job(spec, None, workers=1, progress=False)
+    for x, y in zip(a.counts, b.counts, strict=True):
+        assert x.trials == y.trials == 100_000
+        for k in ("due", "sdc", "any"):
+            assert np.array_equal(getattr(x, k), getattr(y, k))
+    assert b.counts[0].any[-1] > 0  # the comparison saw failures
+
+
+def test_a_ber_sweep_counts_the_same_on_dask(client):
+    from eccsim.ber import sweep_ber
+
+    kw = {"trials": 20_000, "seed": 3, "chunk": 4096}
+    a = sweep_ber(["hsiao-secded"], "x8-ecc-dimm", [1e-3, 1e-2], dask=client, **kw)
+    b = sweep_ber(["hsiao-secded"], "x8-ecc-dimm", [1e-3, 1e-2], workers=1, **kw)
+
+    def counts(res):
+        return [{k: v for k, v in r.items() if k != "wall_s"} for r in res.rows]
+
+    assert counts(a) == counts(b) and len(a.rows) > 8
+
+
+def test_tasks_carry_names_and_numbers_and_the_context_travels_once(client, monkeypatch):
+    sent, plugins = [], []
+    submit, register = client.submit, client.register_plugin
+    monkeypatch.setattr(client, "submit", lambda *a, **k: sent.append(a[1:]) or submit(*a, **k))
+    monkeypatch.setattr(client, "register_plugin",
+                        lambda *a, **k: plugins.append(a) or register(*a, **k))  # fmt: skip
+    run_campaign(SPEC, None, dask=client, progress=False)
+    assert len(plugins) == 1
+    nchunks = 2 * 2 * (120_000 // 4096 + 1)
+    assert len(sent) == nchunks
+    for name, job, chunk in sent:
+        assert isinstance(name, str) and isinstance(chunk, int)
+        assert type(job).__name__ == "Job"
+    assert client.run(lambda dask_worker: [p for p in dask_worker.plugins if "eccsim" in p]) \
+        == {w: [] for w in client.nthreads()}  # fmt: skip  # taken back at the end
+
+
+# ----- faults in the cluster --------------------------------------------------------------------
+def test_a_worker_killed_while_it_holds_chunks_loses_none_and_counts_none_twice(
+    client, one_process
+):
+    pids = client.run(os.getpid)
+    killed: list = []
+
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for w, keys in client.processing().items():
+                if any(str(k).startswith("eccsim-") for k in keys):
+                    os.kill(pids[w], signal.SIGKILL)
+                    killed.append((w, sorted(map(str, keys))))
+                    return
+            time.sleep(0.005)
+
+    t = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    t.start()
+    res = run_campaign(SPEC, None, dask=client, progress=False)
+    t.join()
+    assert killed and killed[0][1], "no worker was killed while holding chunks"
+    assert not alive(pids[killed[0][0]])
+    assert counts_of(res) == one_process
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it for the next tests
+
+
+def test_a_scheduler_nobody_answers_at_is_one_error_naming_the_address(monkeypatch):
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 1.0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(CampaignError, match=f"cannot reach the Dask scheduler at '{address}'"):
+        run_campaign(SPEC, None, dask=address, progress=False)
+
+
+@pytest.mark.parametrize(
+    "target, workers, match",
+    [
+        ("nowhere", None, "dask must be 'local', 'local:N'"),
+        ("local:0", None, "1..256 workers"),
+        ("local:2", 3, "names 2 workers but workers is 3"),
+        ("tcp://127.0.0.1:8786", 2, "workers does not apply to a Dask scheduler"),
+        (42, None, "or a distributed.Client, not int"),
+    ],
+)
+def test_bad_targets_are_refused_before_anything_starts(tmp_path, target, workers, match):
+    out = tmp_path / "res"
+    with pytest.raises(CampaignError, match=match):
+        run_campaign(SPEC, out, dask=target, workers=workers, progress=False)
+    assert not out.exists()
+
+
+# ----- the command line -------------------------------------------------------------------------
+OPTS = ["--codes", "hamming-secded,hsiao-secded", "--faults", "bits:3,chip", "--trials",
+        "120000", "--chunk", "4096", "--seed", "11", "--mode", "monte-carlo", "--quiet"]  # fmt: skip
+
+
+def cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "eccsim.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, **kw)  # fmt: skip
+
+
+@pytest.mark.parametrize("cmd", ["campaign", "sweep-ber", "lifetime"])
+def test_the_cli_refuses_a_bad_target_in_one_line(tmp_path, cmd):
+    r = cli(cmd, "--dask", "local:x", "--out", tmp_path / "o")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "local:N" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_campaign_runs_on_a_scheduler_address(client, one_process, tmp_path):
+    r = cli("campaign", *OPTS, "--dask", client.scheduler.address, "--out", tmp_path / "res")
+    assert r.returncode == 0, r.stderr
+    assert f"dask {client.scheduler.address}" in r.stdout
+    assert counts_of(load_results(tmp_path / "res")) == one_process
+
+
+def outlived(pids, within_s: float = 10.0) -> list[int]:
+    """Those of ``pids`` still alive ``within_s`` after now (killed, so as not to leak)."""
+    deadline = time.monotonic() + within_s
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    return left
+
+
+def test_a_killed_client_leaves_no_worker_and_resume_gives_the_uninterrupted_counts(
+    tmp_path, one_process
+):
+    out = tmp_path / "res"
+    long = [a if a != "120000" else "360000" for a in OPTS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while chunks_done(out) < 3:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "the campaign made no progress"
+        time.sleep(0.02)
+    workers = descendants(proc.pid)
+    assert len(workers) >= 2
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert not outlived(workers), "processes outlived the killed client"
+    r = cli("campaign", *long, "--dask", "local:2", "--out", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    whole = run_campaign(CampaignSpec(**{**SPEC.to_dict(), "trials": 360_000}), None,
+                         workers=1, progress=False)  # fmt: skip
+    assert counts_of(load_results(out)) == counts_of(whole)
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_ends_a_local_cluster_run_in_one_line(tmp_path):
+    out = tmp_path / "res"
+    long = [a if a != "120000" else "360000" for a in OPTS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    while chunks_done(out) < 2:
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.02)
+    workers = descendants(proc.pid)
+    t0 = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 10
+    assert proc.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and "interrupted" in err, err
+    assert not outlived(workers)
+    r = cli("campaign", *long, "--dask", "local:2", "--out", out, "--resume")
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_lifetime_cli_on_a_local_cluster_writes_the_table_of_one_process(tmp_path):
+    args = ["lifetime", "--configs", "hsiao-secded@x4-ecc-dimm", "--trials", "70000", "--seed",
+            "2", "-q"]  # fmt: skip
+    assert cli(*args, "--dask", "local:2", "--out", tmp_path / "a").returncode == 0
+    assert cli(*args, "--workers", "1", "--out", tmp_path / "b").returncode == 0
+    assert (
+        Path(tmp_path / "a" / "lifetime.csv").read_text()
+        == Path(tmp_path / "b" / "lifetime.csv").read_text()
+    )
