@@ -148,8 +148,9 @@ def make_problem(layout: ChipLayout | ModuleGeometry | str, objectives, prefer,
                  n=None, k=None) -> Problem:  # fmt: skip
     """Validate a request: the layout (a module preset, a :class:`ModuleGeometry` or a
     :class:`ChipLayout`), ``n``/``k`` when given (they must match it), the objectives and the
-    preferences. The secondary weights keep every preference below one silent pattern: the
-    first preferred term is scaled to < 1/2, the next to < 1/4, the last to < 1/8."""
+    preferences. The secondary weights are lexicographic and stay below one silent pattern:
+    the first preferred term is scaled to less than 1/2 over its whole range, each later one
+    to less than one step of the term before it."""
     if isinstance(layout, ChipLayout):
         lay = layout.validate()
     else:
@@ -177,7 +178,7 @@ def make_problem(layout: ChipLayout | ModuleGeometry | str, objectives, prefer,
         if nm.startswith("burst") and v > lay.n:
             raise InputError(f"objective {nm}: the burst is longer than the codeword (n={lay.n})")
     if isinstance(prefer, str):
-        prefer = [x.strip() for x in prefer.split(",") if x.strip()]
+        prefer = [x.strip() for x in prefer.split(",") if x.strip() and x.strip() != "none"]
     prefer = tuple(prefer or ())
     for p in prefer:
         if p not in PREFERENCES:
@@ -185,10 +186,12 @@ def make_problem(layout: ChipLayout | ModuleGeometry | str, objectives, prefer,
                              f"{', '.join(PREFERENCES)} (or none)")  # fmt: skip
     if len(set(prefer)) != len(prefer):
         raise InputError(f"prefer={list(prefer)} names a preference twice")
-    bounds = {"triples": 4 * comb(lay.n, 4) + 1, "rows": lay.n + 1, "ones": lay.n * lay.r + 1}
+    bounds = {"triples": comb(lay.n, 3) + 1, "rows": lay.n + 1, "ones": lay.n * lay.r + 1}
     w = {p: 0.0 for p in PREFERENCES}
-    for i, p in enumerate(prefer):
-        w[p] = 0.5 ** (i + 1) / bounds[p]
+    scale = 0.5
+    for p in prefer:  # lexicographic: one step of a term outweighs every later term's range
+        scale /= bounds[p]
+        w[p] = scale
     return Problem(
         lay,
         names,

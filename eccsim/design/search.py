@@ -4,7 +4,8 @@ odd-weight-column SEC-DED code, the objective counted exactly by :mod:`._objecti
 Restart 0 starts from the base code (or Hsiao's construction for that k and r), the others
 from a random choice and placement of odd columns. Each restart runs ``iterations`` steps
 (swap two positions' columns across chips, or replace one by an unused odd vector) with the
-temperature falling geometrically from ``t_start`` to ``t_end``. Restart i draws its random
+temperature falling geometrically from ``t_start`` to ``t_end`` over the first 85 %, then a
+descent at a temperature below every secondary term's step (which polishes the preferences). Restart i draws its random
 numbers from child i of ``numpy.random.SeedSequence(seed)`` (in chunks, each from its own
 grandchild), so a restart's result depends only on the seed and i: the same seed and number of
 restarts give the same code on any machine and at any speed. With a time budget the search
@@ -31,6 +32,8 @@ from . import _objective as O
 from .problem import ChipLayout, Problem, make_problem
 
 CHUNK = 8192  #: annealing steps per kernel call (the time budget is checked between calls)
+POLISH = 0.15  #: the last 15 % of a restart's steps are a descent (only non-worsening moves)
+POLISH_T = 1e-12  #: ... at this temperature, below any secondary term's step
 
 
 @dataclass
@@ -173,7 +176,7 @@ def design_code(
     time_budget: float | None = 60.0,
     restarts: int | None = None,
     iterations: int = 200_000,
-    t_start: float = 2.0,
+    t_start: float = 10.0,
     t_end: float = 0.02,
     name: str | None = None,
     progress: bool | None = None,
@@ -208,7 +211,9 @@ def design_code(
         raise InputError(f"progress={progress!r} must be True, False or None (automatic)")
     base_code = check_base(base, prob) if base is not None else None
     st = _State(prob)
-    temps_all = t_start * (t_end / t_start) ** (np.arange(iterations) / max(iterations - 1, 1))
+    cool = max(1, int(iterations * (1 - POLISH)))
+    temps_all = np.full(iterations, POLISH_T)
+    temps_all[:cool] = t_start * (t_end / t_start) ** (np.arange(cool) / max(cool - 1, 1))
     children = np.random.SeedSequence(seed).spawn(restarts or 1 << 20)
     t0 = time.perf_counter()
     deadline = None if time_budget is None else t0 + time_budget
