@@ -489,10 +489,13 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
             executor = f"dask {describe_target(dask)}"
             if pool is not None:
                 workers = pool.n
-        for job in todo:
-            if bar is not None:
-                bar.set_description(f"{job.code} {job.fault}")
-            _run_job(ctx, job, states[job.key], pool, checkpoint, bar)
+        if pool is None:
+            for job in todo:
+                if bar is not None:
+                    bar.set_description(f"{job.code} {job.fault}")
+                _run_job(ctx, job, states[job.key], checkpoint, bar)
+        else:
+            _run_pooled(ctx, todo, states, pool, checkpoint, bar)
     finally:
         if pool is not None:
             pool.close()
@@ -532,47 +535,82 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
     return res
 
 
-def _run_job(ctx, job: Job, st: JobState, pool: Pool | None, checkpoint, bar) -> None:
-    """Run the remaining chunks of one job, reducing them in chunk order."""
+def _run_job(ctx, job: Job, st: JobState, checkpoint, bar) -> None:
+    """Run the remaining chunks of one job in this process, in chunk order."""
     spec = ctx.spec
     stop = spec.stop if not job.exhaustive else None
     level = getattr(ctx.faults[job.fault], "level", "word")  # ber-line: its lines
     t_start = time.perf_counter()
     wall0 = st.wall_s
-    next_chunk = st.chunks_done
     stopped = False
-    if pool is None:
-        while next_chunk < job.nchunks and not stopped:
-            r = ctx.run_chunk(job, next_chunk)
-            next_chunk += 1
-            stopped = _absorb(st, r, job, stop, spec, bar, level)
-            st.wall_s = wall0 + time.perf_counter() - t_start
-            if not stopped:
-                checkpoint()
-    else:
-        results = {}
-        pending = 0
-        while True:
-            while next_chunk < job.nchunks and (i := pool.idle()) is not None:
-                pool.submit(i, job, next_chunk)
-                next_chunk += 1
-                pending += 1
-            if not pending:
-                break
-            for _, key, chunk, r in pool.receive():
-                if key == job.key:
-                    pending -= 1
-                    results[chunk] = r
-            while st.chunks_done in results and not stopped:
-                stopped = _absorb(st, results.pop(st.chunks_done), job, stop, spec, bar, level)
-            st.wall_s = wall0 + time.perf_counter() - t_start
-            if stopped:
-                break
+    while st.chunks_done < job.nchunks and not stopped:
+        r = ctx.run_chunk(job, st.chunks_done)
+        stopped = _absorb(st, r, job, stop, spec, bar, level)
+        st.wall_s = wall0 + time.perf_counter() - t_start
+        if not stopped:
             checkpoint()
-        # chunks past a stop may still be in flight: later jobs drop their replies by key
     st.finished = True
     st.wall_s = wall0 + time.perf_counter() - t_start
     checkpoint()
+
+
+@dataclass
+class _Running:
+    """A job on the pool: its next chunk to send, replies waiting for their turn, wall clock."""
+
+    job: Job
+    st: JobState
+    stop: object
+    level: str
+    next: int
+    waiting: dict
+    started: float | None = None
+    wall0: float = 0.0
+
+
+def _run_pooled(ctx, todo: list[Job], states: dict, pool, checkpoint, bar) -> None:
+    """Run the remaining chunks of every job on the pool. Chunks of the next jobs are sent as
+    soon as a worker has room, so workers stay busy across job boundaries (on a cluster with
+    more workers than a job has chunks, too); each job is still reduced in chunk order and its
+    stop rule judged after each chunk, so the counts are those of a run in one process. Late
+    replies of a job that stopped early are dropped by key."""
+    spec = ctx.spec
+    run = [_Running(j, states[j.key], spec.stop if not j.exhaustive else None,
+                    getattr(ctx.faults[j.fault], "level", "word"), states[j.key].chunks_done,
+                    {}, wall0=states[j.key].wall_s) for j in todo]  # fmt: skip
+    by_key = {r.job.key: r for r in run}
+    live = list(run)
+    while True:
+        for r in live:
+            stopped = False
+            while r.st.chunks_done in r.waiting and not stopped:
+                got = r.waiting.pop(r.st.chunks_done)
+                stopped = _absorb(r.st, got, r.job, r.stop, spec, bar, r.level)
+            if r.started is not None:
+                r.st.wall_s = r.wall0 + time.perf_counter() - r.started
+            if stopped or r.st.chunks_done >= r.job.nchunks:
+                r.st.finished = True
+                r.waiting.clear()
+        if any(r.started is not None for r in live) or any(r.st.finished for r in live):
+            checkpoint()
+        live = [r for r in live if not r.st.finished]
+        if not live:
+            return
+        sendable = (r for r in live if r.next < r.job.nchunks)
+        r = next(sendable, None)
+        while r is not None and (i := pool.idle()) is not None:
+            if r.started is None:
+                r.started = time.perf_counter()
+            pool.submit(i, r.job, r.next)
+            r.next += 1
+            if r.next >= r.job.nchunks:
+                r = next(sendable, None)
+        if bar is not None:
+            bar.set_description(f"{live[0].job.code} {live[0].job.fault}")
+        for _, key, chunk, got in pool.receive():
+            r = by_key.get(key)
+            if r is not None and not r.st.finished:
+                r.waiting[chunk] = got
 
 
 def _absorb(st: JobState, r: InjectionResult, job: Job, stop, spec, bar, level="word") -> bool:
