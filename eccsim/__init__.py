@@ -32,9 +32,10 @@ _EXPORTS = {
 
 #: subpackages and modules reachable as attributes (``eccsim.faults.PinFault``)
 _SUBMODULES = (
-    "analysis", "ber", "bits", "campaign", "cli", "codec", "codes", "compile", "dispatch",
-    "errors", "faults", "gf2", "injection", "memory", "module", "outcomes", "plots", "report",
-    "results", "safeio", "stats", "status", "validate", "benchmark",
+    "analysis", "ber", "bits", "campaign", "cli", "codec", "codes", "compile", "design",
+    "dispatch", "errors", "faults", "gf2", "gf2m", "injection", "lifetime", "lifetime_runner",
+    "memory", "module", "outcomes", "plots", "report", "results", "safeio", "stats", "status",
+    "system", "testbench", "validate", "version", "benchmark",
 )  # fmt: skip
 
 __all__ = [

@@ -149,6 +149,16 @@ def test_the_package_exports_exactly_its_public_names():
         assert getattr(eccsim, name) is not None
 
 
+def test_every_public_module_is_reachable_as_an_attribute():
+    """``eccsim.lifetime``, ``eccsim.testbench``, ...: each public module and subpackage of
+    the top level loads on first use, like ``eccsim.faults``."""
+    public = {p.stem for p in ROOT.glob("*.py") if not p.stem.startswith("_")}
+    public |= {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert public == set(eccsim._SUBMODULES)
+    for name in sorted(public):
+        assert getattr(eccsim, name).__name__ == f"eccsim.{name}"
+
+
 def test_the_command_line_starts_without_numba():
     """`eccsim` imports numba only inside a command, so a Ctrl-C while it loads is caught by
     the CLI (one line, exit 130) instead of a traceback from the import."""
