@@ -166,6 +166,13 @@ def test_a_scheduler_nobody_answers_at_is_one_error_naming_the_address(monkeypat
         run_campaign(SPEC, None, dask=address, progress=False)
 
 
+def test_a_scheduler_without_workers_is_one_error_saying_so(monkeypatch):
+    monkeypatch.setattr(dask_cluster, "WORKERS_TIMEOUT_S", 0.5)
+    with distributed.LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=50) as cl:
+        with pytest.raises(CampaignError, match="no Dask worker joined the scheduler"):
+            run_campaign(SPEC, None, dask=cl.scheduler_address, progress=False)
+
+
 @pytest.mark.parametrize(
     "target, workers, match",
     [

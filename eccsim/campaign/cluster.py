@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - without the extra, DaskPool is never b
 
 #: seconds to wait for a scheduler that does not answer
 CONNECT_TIMEOUT_S = 10.0
+#: seconds to wait for a first worker on a scheduler that has none
+WORKERS_TIMEOUT_S = 30.0
 #: chunks in flight per Dask worker thread: one running, one queued behind it
 DEPTH = 2
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://\S+$|^[\w.\-\[\]:]+:\d+$")
@@ -208,6 +210,14 @@ class DaskPool:
         from ..version import __version__
 
         self.client, self.cluster, self.owned = connect(self.dask, self.requested)
+        if not self.client.nthreads():
+            try:
+                self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+            except (TimeoutError, OSError):
+                raise CampaignError(
+                    f"no Dask worker joined the scheduler {describe_target(self.dask)} within "
+                    f"{WORKERS_TIMEOUT_S:g} s; start some with `dask worker ADDRESS`"
+                ) from None
         try:
             self.client.register_plugin(ContextPlugin(self.plugin, self.ctx, __version__),
                                         name=self.plugin)  # fmt: skip
