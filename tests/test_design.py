@@ -284,3 +284,12 @@ def test_the_documented_commands_find_the_shipped_codes(name):
     res = design_code(module, kw["objective"], seed=int(kw["seed"]), restarts=int(kw["restarts"]),
                       iterations=int(kw["iterations"]), time_budget=None)  # fmt: skip
     assert res.code == eccsim.get_code(name)
+
+
+def test_a_time_budget_stops_and_the_finished_restarts_reproduce_the_code():
+    res = design_code("x8-ecc-dimm", "chip", seed=5, time_budget=0.5, iterations=10_000,
+                      progress=True)  # fmt: skip
+    assert res.restarts >= 1 and res.seconds < 5
+    again = design_code("x8-ecc-dimm", "chip", seed=5, restarts=res.restarts, iterations=10_000,
+                        time_budget=None)  # fmt: skip
+    assert again.code == res.code and again.restarts == res.restarts
