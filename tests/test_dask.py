@@ -285,3 +285,36 @@ def test_the_lifetime_cli_on_a_local_cluster_writes_the_table_of_one_process(tmp
         Path(tmp_path / "a" / "lifetime.csv").read_text()
         == Path(tmp_path / "b" / "lifetime.csv").read_text()
     )
+
+
+@pytest.mark.slow
+def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(tmp_path, one_process):
+    import json
+    import shutil
+
+    dask_cmd = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask_cmd is None:
+        pytest.skip("the dask command is not installed")
+    sf = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask_cmd, "scheduler", "--port", "0", "--dashboard-address",
+                               ":0", "--scheduler-file", str(sf)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not sf.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        procs.append(subprocess.Popen([dask_cmd, "worker", "--scheduler-file", str(sf),
+                                       "--nworkers", "2", "--nthreads", "1"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+        address = json.loads(sf.read_text())["address"]
+        r = cli("campaign", *OPTS, "--dask", address, "--out", tmp_path / "res")
+        assert r.returncode == 0, r.stderr
+        assert counts_of(load_results(tmp_path / "res")) == one_process
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
