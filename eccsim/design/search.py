@@ -5,18 +5,20 @@ Restart 0 starts from the base code (or Hsiao's construction for that k and r), 
 from a random choice and placement of odd columns. Each restart runs ``iterations`` steps
 (swap two positions' columns across chips, or replace one by an unused odd vector) with the
 temperature falling geometrically from ``t_start`` to ``t_end`` over the first 85 %, then a
-descent at a temperature below every secondary term's step (which polishes the preferences). Restart i draws its random
-numbers from child i of ``numpy.random.SeedSequence(seed)`` (in chunks, each from its own
-grandchild), so a restart's result depends only on the seed and i: the same seed and number of
-restarts give the same code on any machine and at any speed. With a time budget the search
-stops between chunks; an unfinished restart is dropped, and the result says how many finished
-(``restarts=N`` reproduces it). The best state of the finished restarts wins (ties: the
-earliest restart). The found code is then re-counted by :mod:`eccsim.analysis` (the exact
+descent at a temperature below every secondary term's step (which polishes the preferences).
+Restart i draws its random start from grandchild (i, 0) of ``numpy.random.SeedSequence(seed)``
+and the steps of its chunk c from grandchild (i, 1 + c), so a restart's result depends only on
+the seed and i: the same seed and number of restarts give the same code on any machine and at
+any speed. With a time budget the search stops between chunks; an unfinished restart is
+dropped (the first always finishes, whatever the budget), and the result says how many
+finished (``restarts=N`` reproduces it). The best state of the finished restarts wins (ties:
+the earliest restart). The found code is then re-counted by :mod:`eccsim.analysis` (the exact
 chip splits, k-bit counts and burst outcomes) and must agree with the kernel's counts.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -148,6 +150,12 @@ def check_base(base, prob: Problem) -> LinearCode:
     return code
 
 
+def _seed_of(seed: int, restart: int, part: int) -> np.random.SeedSequence:
+    """Child ``part`` of child ``restart`` of ``SeedSequence(seed)`` (part 0: the random start,
+    part 1 + c: chunk c's steps), as ``SeedSequence(seed).spawn`` would make it."""
+    return np.random.SeedSequence(seed, spawn_key=(restart, part))
+
+
 def _progress(progress, budget, restarts):
     """A tqdm bar on stderr (automatic: when it is a terminal) over the time budget, or over
     the restarts when there is no budget."""
@@ -214,27 +222,25 @@ def design_code(
     cool = max(1, int(iterations * (1 - POLISH)))
     temps_all = np.full(iterations, POLISH_T)
     temps_all[:cool] = t_start * (t_end / t_start) ** (np.arange(cool) / max(cool - 1, 1))
-    children = np.random.SeedSequence(seed).spawn(restarts or 1 << 20)
     t0 = time.perf_counter()
     deadline = None if time_budget is None else t0 + time_budget
     bar = _progress(progress, time_budget, restarts)
     best_cols, best_e, best_i, history, done = None, np.inf, -1, [], 0
     try:
-        for i in range(len(children)):
-            init_rng = None if i == 0 else np.random.default_rng(children[i].spawn(1)[0])
+        for i in itertools.count():
+            init_rng = None if i == 0 else np.random.default_rng(_seed_of(seed, i, 0))
             cols = _start_columns(prob, base_code, init_rng, st.pool)
             colset = st.colset(cols)
             r_best = cols.copy()
             out = cols.copy()
             e_best = np.inf
-            chunk_seeds = children[i].spawn(1 + (iterations + CHUNK - 1) // CHUNK)[1:]
             finished = True
             for c, lo in enumerate(range(0, iterations, CHUNK)):
                 if deadline is not None and time.perf_counter() > deadline and done > 0:
                     finished = False
                     break
                 temps = temps_all[lo : lo + CHUNK]
-                rnd = np.random.default_rng(chunk_seeds[c]).random((temps.size, 4))
+                rnd = np.random.default_rng(_seed_of(seed, i, 1 + c)).random((temps.size, 4))
                 e = O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart, st.cbits,
                              prob.kinds, prob.params, prob.r, prob.weights, temps, rnd, out,
                              st.work, st.bitwork, st.terms)  # fmt: skip
