@@ -178,7 +178,7 @@ def sweep_ber(
     seed: int = 0,
     confidence: float = 0.95,
     out_dir: str | Path | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     resume: bool = False,
     force: bool = False,
     chunk: int = SWEEP_CHUNK,
@@ -195,13 +195,16 @@ def sweep_ber(
     ``out_dir``, the folder is checked and locked before any work, every chunk is checkpointed
     there, ``resume=True`` continues an interrupted sweep (to the very counts of an
     uninterrupted one) and ``results.json``/``results.csv`` hold the points at the end; an
-    existing sweep is replaced only with ``force=True``. ``workers``: processes (default 1:
-    this one; None: all cores). ``finish(results)`` runs while the folder is still locked
-    (figures). Ctrl-C raises :class:`eccsim.campaign.Interrupted`, keeping the checkpoint.
-    ``dask``: run on a Dask cluster (``"local:N"``, ``"tcp://host:8786"`` or a Client), with
-    the same counts; a plain ``"local"`` cluster has ``workers`` processes (1 or None: one
-    per core)."""
+    existing sweep is replaced only with ``force=True``. ``workers``: processes (default:
+    this one). ``finish(results)`` runs while the folder is still locked (figures). Ctrl-C
+    raises :class:`eccsim.campaign.Interrupted`, keeping the checkpoint. ``dask``: run on a
+    Dask cluster (``"local:N"``, ``"tcp://host:8786"`` or a Client), with the same counts; a
+    plain ``"local"`` cluster has ``workers`` processes (default: one per core); leave
+    ``workers`` out with an address or a Client."""
     from .campaign import run_campaign
+
+    if workers is None and dask is None:
+        workers = 1
 
     if resume and out_dir is None:
         raise CampaignError("resume needs the results folder (out_dir) of the sweep to resume")
@@ -211,7 +214,5 @@ def sweep_ber(
     def convert(res):
         return sweep_points(res, bers, code_objs), SWEEP_FIELDS
 
-    if dask is not None and workers == 1:
-        workers = None  # the default: a "local" cluster then takes every core
     return run_campaign(spec, out_dir, resume=resume, force=force, workers=workers,
                         progress=progress, finish=finish, convert=convert, dask=dask)  # fmt: skip

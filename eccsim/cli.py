@@ -233,7 +233,16 @@ def _split(values):
     return out
 
 
+def _quiet_dask(args) -> None:
+    """With --dask, Dask's own log lines off: the command reports in one line."""
+    if getattr(args, "dask", None) is not None:
+        from .campaign.cluster import quiet_logs
+
+        quiet_logs()
+
+
 def cmd_campaign(args) -> int:
+    _quiet_dask(args)
     from .campaign import CampaignSpec, StopRule, format_table, run_campaign
     from .errors import CampaignError
     from .plots import plot_outcomes, plot_sites
@@ -312,6 +321,7 @@ def cmd_campaign(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    _quiet_dask(args)
     from .ber import DEFAULT_BERS, sweep_ber
     from .campaign import StopRule
     from .errors import CampaignError
@@ -329,7 +339,8 @@ def cmd_sweep(args) -> int:
     kw = {"chunk": args.chunk} if args.chunk is not None else {}
     try:
         res = sweep_ber(codes, args.module, bers, trials=args.trials, seed=args.seed, out_dir=out,
-                        workers=args.workers, resume=args.resume, force=args.force, stop=stop,
+                        workers=args.workers or (None if args.dask else os.cpu_count() or 1),
+                        resume=args.resume, force=args.force, stop=stop,
                         progress=False if args.quiet else None, dask=args.dask,
                         finish=lambda res: saved.append(True) or figs.append(
                             plot_ber(res, out / "ber.png")), **kw)  # fmt: skip
@@ -403,6 +414,7 @@ def cmd_lifetime(args) -> int:
         from .campaign.cluster import parse_target
 
         parse_target(args.dask, args.workers)
+        _quiet_dask(args)
     refuse_if_in_use(out)
     ours = [f for f in LIFETIME_FILES if (out / f).exists()]
     if ours and not (args.force or args.resume):
@@ -411,13 +423,16 @@ def cmd_lifetime(args) -> int:
                          f"({', '.join(ours)}); use {hint}--force to overwrite")  # fmt: skip
     t0 = time.perf_counter()
     with hold_folder(out, error=InputError):
-        if args.force:
-            for f in ours:
-                (out / f).unlink(missing_ok=True)
+
+        def clear_old():  # once the workers are up: an unreachable cluster costs nothing
+            if args.force:
+                for f in ours:
+                    (out / f).unlink(missing_ok=True)
+
         try:
-            res = run_lifetime_job(spec, out, resume=args.resume, workers=args.workers or 1,
-                                   progress=False if args.quiet else None,
-                                   dask=args.dask)  # fmt: skip
+            res = run_lifetime_job(spec, out, resume=args.resume, workers=args.workers,
+                                   progress=False if args.quiet else None, dask=args.dask,
+                                   prepare=clear_old)  # fmt: skip
         except KeyboardInterrupt as exc:
             print(f"eccsim lifetime: interrupted; finished chunks are saved in "
                   f"{out / 'lifetime-checkpoint.json'} — rerun with --resume to continue",

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .campaign.checkpoint import CheckpointWriter, _checksum
-from .campaign.runner import interrupts_once, make_pool
+from .campaign.runner import interrupts_once
 from .errors import CampaignError
 from .lifetime import (
     BLOCK,
@@ -33,6 +33,7 @@ from .lifetime import (
     resolve_configs,
 )
 from .safeio import parse_json, read_text
+from .validate import require_int
 
 CHECKPOINT = "lifetime-checkpoint.json"
 PREVIOUS = CHECKPOINT + ".prev"
@@ -146,26 +147,30 @@ def run_lifetime_job(
     out: Path | None,
     *,
     resume: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     progress: bool | None = None,
     notice=lambda text: print(text, file=sys.stderr),
     dask=None,
+    prepare=None,
 ) -> LifetimeResult:
     """Run (or, with ``resume``, continue) ``spec`` in chunks of :data:`CHUNK_BLOCKS` blocks,
-    on ``workers`` processes — or on a Dask cluster, ``dask`` as for
-    :func:`eccsim.campaign.run_campaign` — checkpointing into ``out`` (None: no checkpoint).
-    Same counts for any number of workers, any cluster and any interruption."""
-    from .campaign.runner import MAX_WORKERS
-    from .validate import require_int
+    on ``workers`` processes (default 1: this one) — or on a Dask cluster, ``dask`` as for
+    :func:`eccsim.campaign.run_campaign` (a plain ``"local"`` cluster has ``workers``
+    processes, default one per core) — checkpointing into ``out`` (None: no checkpoint). Same
+    counts for any number of workers, any cluster and any interruption. ``prepare()``, if
+    given, runs once the workers are up, before the first checkpoint is written (the command
+    line clears old results there, so that a cluster that cannot be reached costs nothing)."""
+    from .campaign.runner import MAX_WORKERS, make_pool
 
+    if workers is not None:
+        workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
     if dask is not None:
         from .campaign.cluster import parse_target
 
-        kind, value = parse_target(dask, None if workers == 1 else workers)
+        kind, value = parse_target(dask, workers)
         if kind == "local":
             dask = f"local:{value}"
-        workers = 1
-    workers = require_int("workers", workers, 1, MAX_WORKERS, error=CampaignError)
+    workers = workers or 1
     groups = _groups(spec)
     nchunks = math.ceil(math.ceil(spec.trials / BLOCK) / CHUNK_BLOCKS)
     jobs = [LifetimeJob(f"g{i}", i, nchunks) for i in range(len(groups))]
@@ -190,54 +195,43 @@ def run_lifetime_job(
                 notice(f"eccsim: {exc}")
         else:
             raise CampaignError(f"nothing to resume in {str(out)!r}: no usable {CHECKPOINT}")
-    writer = None if out is None else CheckpointWriter(out, last, name=CHECKPOINT)
     ctx = LifetimeContext(spec)
     bar = None
-    if progress or (progress is None and sys.stderr.isatty()):
-        from tqdm import tqdm
-
-        done = sum(min(s["chunks_done"] * CHUNK_BLOCKS * BLOCK, spec.trials)
-                   for s in states.values())  # fmt: skip
-        bar = tqdm(total=spec.trials * len(jobs), initial=done, unit="trial", unit_scale=True,
-                   desc="lifetime", file=sys.stderr, leave=False)  # fmt: skip
-
-    def absorb(job, got):
-        st = states[job.key]
-        if st["counts"] is None:
-            st["counts"] = got
-        else:
-            for t, g in zip(st["counts"], got, strict=True):
-                t += g
-        st["chunks_done"] += 1
-        if bar is not None:
-            bar.update(got[0].trials)
-        if writer is not None:
-            writer.write(_encode(spec, states))
-
     pool = None
     with interrupts_once():
         try:
             pool = make_pool(ctx, workers, dask)
-            for job in jobs:
-                nxt = states[job.key]["chunks_done"]
-                if pool is None:
-                    while nxt < job.nchunks:
-                        absorb(job, ctx.run_chunk(job, nxt))
-                        nxt += 1
-                    continue
-                pending: dict[int, list] = {}
-                inflight = 0
-                while states[job.key]["chunks_done"] < job.nchunks:
-                    while nxt < job.nchunks and (i := pool.idle()) is not None:
-                        pool.submit(i, job, nxt)
-                        nxt += 1
-                        inflight += 1
-                    for _, key, chunk, got in pool.receive():
-                        if key == job.key:
-                            inflight -= 1
-                            pending[chunk] = got
-                    while states[job.key]["chunks_done"] in pending:
-                        absorb(job, pending.pop(states[job.key]["chunks_done"]))
+            if prepare is not None:
+                prepare()
+            writer = None if out is None else CheckpointWriter(out, last, name=CHECKPOINT)
+            if progress or (progress is None and sys.stderr.isatty()):
+                from tqdm import tqdm
+
+                done = sum(min(s["chunks_done"] * CHUNK_BLOCKS * BLOCK, spec.trials)
+                           for s in states.values())  # fmt: skip
+                bar = tqdm(total=spec.trials * len(jobs), initial=done, unit="trial",
+                           unit_scale=True, desc="lifetime", file=sys.stderr,
+                           leave=False)  # fmt: skip
+
+            def absorb(job, got):
+                st = states[job.key]
+                if st["counts"] is None:
+                    st["counts"] = got
+                else:
+                    for t, g in zip(st["counts"], got, strict=True):
+                        t += g
+                st["chunks_done"] += 1
+                if bar is not None:
+                    bar.update(got[0].trials)
+                if writer is not None:
+                    writer.write(_encode(spec, states))
+
+            if pool is None:
+                for job in jobs:
+                    while states[job.key]["chunks_done"] < job.nchunks:
+                        absorb(job, ctx.run_chunk(job, states[job.key]["chunks_done"]))
+            else:
+                _run_pooled(jobs, states, pool, absorb)
         finally:
             if pool is not None:
                 pool.close()
@@ -253,6 +247,25 @@ def run_lifetime_job(
         names.append(n)
         counts.append(by_name[n])
     return LifetimeResult(spec, names, counts)
+
+
+def _run_pooled(jobs: list[LifetimeJob], states: dict, pool, absorb) -> None:
+    """Every group's remaining chunks on the pool, the next group's sent as soon as a worker
+    has room (no drain at group boundaries); each group reduced in chunk order."""
+    nxt = {j.key: states[j.key]["chunks_done"] for j in jobs}
+    waiting: dict[str, dict[int, list]] = {j.key: {} for j in jobs}
+    by_key = {j.key: j for j in jobs}
+    while any(states[j.key]["chunks_done"] < j.nchunks for j in jobs):
+        for j in jobs:
+            while nxt[j.key] < j.nchunks and (i := pool.idle()) is not None:
+                pool.submit(i, j, nxt[j.key])
+                nxt[j.key] += 1
+        for _, key, chunk, got in pool.receive():
+            if key in waiting:
+                waiting[key][chunk] = got
+        for key, w in waiting.items():
+            while states[key]["chunks_done"] in w:
+                absorb(by_key[key], w.pop(states[key]["chunks_done"]))
 
 
 __all__ = ["CHECKPOINT", "CHUNK_BLOCKS", "PREVIOUS", "run_lifetime_job"]

@@ -112,21 +112,27 @@ def test_a_ber_sweep_counts_the_same_on_dask(client):
     assert counts(a) == counts(b) and len(a.rows) > 8
 
 
-def test_tasks_carry_names_and_numbers_and_the_context_travels_once(client, monkeypatch):
-    sent, plugins = [], []
-    submit, register = client.submit, client.register_plugin
+def test_tasks_carry_a_reference_and_numbers_and_the_context_travels_once(client, monkeypatch):
+    sent, scattered = [], []
+    submit, scatter = client.submit, client.scatter
     monkeypatch.setattr(client, "submit", lambda *a, **k: sent.append(a[1:]) or submit(*a, **k))
-    monkeypatch.setattr(client, "register_plugin",
-                        lambda *a, **k: plugins.append(a) or register(*a, **k))  # fmt: skip
+    monkeypatch.setattr(client, "scatter",
+                        lambda *a, **k: scattered.append((a, k)) or scatter(*a, **k))  # fmt: skip
+    before = set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks)))
     run_campaign(SPEC, None, dask=client, progress=False)
-    assert len(plugins) == 1
+    assert len(scattered) == 1 and scattered[0][1]["broadcast"] is True
     nchunks = 2 * 2 * (120_000 // 4096 + 1)
     assert len(sent) == nchunks
-    for name, job, chunk in sent:
-        assert isinstance(name, str) and isinstance(chunk, int)
-        assert type(job).__name__ == "Job"
-    assert client.run(lambda dask_worker: [p for p in dask_worker.plugins if "eccsim" in p]) \
-        == {w: [] for w in client.nthreads()}  # fmt: skip  # taken back at the end
+    for ref, version, job, chunk in sent:
+        assert isinstance(ref, distributed.Future) and isinstance(version, str)
+        assert type(job).__name__ == "Job" and isinstance(chunk, int)
+    deadline = time.monotonic() + 10  # the context and the tasks are let go at the end
+    while time.monotonic() < deadline:
+        now = set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks)))
+        if now <= before:
+            break
+        time.sleep(0.1)
+    assert now <= before
 
 
 # ----- faults in the cluster --------------------------------------------------------------------
@@ -173,6 +179,32 @@ def test_a_scheduler_without_workers_is_one_error_saying_so(monkeypatch):
             run_campaign(SPEC, None, dask=cl.scheduler_address, progress=False)
 
 
+def test_a_port_that_accepts_but_never_answers_is_one_error_within_the_timeout(monkeypatch):
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        t0 = time.monotonic()
+        with pytest.raises(CampaignError, match="cannot reach the Dask scheduler at"):
+            run_campaign(SPEC, None, dask=address, progress=False)
+        assert time.monotonic() - t0 < 15
+
+
+def test_an_unreachable_scheduler_leaves_existing_results_untouched(tmp_path, monkeypatch):
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 1.0)
+    out = tmp_path / "res"
+    run_campaign(SPEC, out, workers=1, progress=False)
+    saved = {p.name: p.read_bytes() for p in out.iterdir()}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for kw in ({"force": True}, {}, {"resume": True}):
+        with pytest.raises(CampaignError):
+            run_campaign(SPEC, out, dask=f"tcp://127.0.0.1:{port}", progress=False, **kw)
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == saved
+
+
 @pytest.mark.parametrize(
     "target, workers, match",
     [
@@ -188,6 +220,14 @@ def test_bad_targets_are_refused_before_anything_starts(tmp_path, target, worker
     with pytest.raises(CampaignError, match=match):
         run_campaign(SPEC, out, dask=target, workers=workers, progress=False)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("workers, match", [("2", "workers"), (2.5, "workers"),
+                                            (True, "workers"), (0, "workers")])  # fmt: skip
+def test_lifetime_checks_workers_before_the_target(workers, match):
+    spec = LifetimeSpec(configs=("hsiao-secded@x4-ecc-dimm",), trials=4096)
+    with pytest.raises(CampaignError, match=match):
+        run_lifetime_job(spec, None, workers=workers, dask="local", progress=False)
 
 
 # ----- the command line -------------------------------------------------------------------------
@@ -318,3 +358,137 @@ def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(tmp_p
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_ctrl_c_while_the_local_cluster_starts_ends_the_run_in_one_line(tmp_path):
+    out = tmp_path / "res"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *OPTS, "--dask", "local:2",
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not descendants(proc.pid):  # the cluster's process has started, its workers not yet
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    started = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and "interrupted" in err, err
+    assert not outlived(started | descendants(proc.pid))
+    assert chunks_done(out) <= 0
+
+
+def test_lifetime_force_keeps_old_results_when_the_scheduler_cannot_be_reached(tmp_path):
+    args = ["lifetime", "--configs", "hsiao-secded@x4-ecc-dimm", "--trials", "8192", "-q",
+            "--out", tmp_path / "a"]  # fmt: skip
+    assert cli(*args).returncode == 0
+    saved = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = cli(*args, "--force", "--dask", f"tcp://127.0.0.1:{port}")
+    assert r.returncode == 2 and "cannot reach the Dask scheduler" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == saved
+
+
+def test_a_client_killed_on_a_shared_cluster_leaves_nothing_on_it(client, tmp_path):
+    tasks = lambda dask_scheduler: list(dask_scheduler.tasks)  # noqa: E731
+    before = set(client.run_on_scheduler(tasks))
+    out = tmp_path / "res"
+    long = [a if a != "120000" else "2000000" for a in OPTS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask",
+         client.scheduler.address, "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while chunks_done(out) < 2:
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while set(client.run_on_scheduler(tasks)) - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not set(client.run_on_scheduler(tasks)) - before, "the killed run left data behind"
+
+
+@pytest.mark.slow
+def test_ctrl_c_after_a_worker_restart_still_ends_the_run_in_one_line(tmp_path):
+    out = tmp_path / "res"
+    long = [a if a != "120000" else "2000000" for a in OPTS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    while chunks_done(out) < 2:
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.02)
+
+    def workers():
+        return {p for p in descendants(proc.pid)
+                if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}  # fmt: skip
+
+    first = workers()
+    os.kill(min(first), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while not (len(workers()) >= 2 and min(first) not in workers()):
+        assert time.monotonic() < deadline, "the killed worker was not restarted"
+        time.sleep(0.1)
+    done = chunks_done(out)
+    while chunks_done(out) < done + 2:
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.02)
+    every = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert len(err.strip().splitlines()) == 1 and "interrupted" in err, err
+    assert not outlived(every)
+
+
+@pytest.mark.slow
+def test_a_scheduler_that_dies_mid_run_is_one_error_and_resume_finishes(tmp_path, one_process):
+    import json
+    import shutil
+
+    dask_cmd = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask_cmd is None:
+        pytest.skip("the dask command is not installed")
+    sf = tmp_path / "scheduler.json"
+    sched = subprocess.Popen([dask_cmd, "scheduler", "--port", "0", "--dashboard-address", ":0",
+                              "--scheduler-file", str(sf)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = None
+    try:
+        while not sf.exists():
+            time.sleep(0.1)
+        worker = subprocess.Popen([dask_cmd, "worker", "--scheduler-file", str(sf), "--nworkers",
+                                   "2", "--nthreads", "1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        address = json.loads(sf.read_text())["address"]
+        out = tmp_path / "res"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "eccsim.cli", "campaign", *OPTS, "--chunk", "4096", "--dask",
+             address, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        while chunks_done(out) < 3:
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.02)
+        sched.kill()
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, err
+        assert len(err.strip().splitlines()) == 1 and "lost the Dask cluster" in err, err
+    finally:
+        for p in (worker, sched):
+            if p is not None:
+                p.kill()
+                p.wait()
+    r = cli("campaign", *OPTS, "--out", out, "--resume", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert counts_of(load_results(out)) == one_process

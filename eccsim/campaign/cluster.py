@@ -1,19 +1,21 @@
 """Running a long job's chunks on a Dask cluster instead of the local worker pool.
 
 :class:`DaskPool` has the local :class:`~eccsim.campaign.runner.Pool`'s interface (``start``,
-``idle``, ``submit``, ``receive``, ``close``), so campaigns, BER sweeps and lifetime runs
-reduce chunks in chunk order, checkpoint and resume exactly as they do locally: a chunk's
-counts depend only on the seed and its number, never on where it ran, so the same seed gives
-identical counts on Dask, on the local pool and in one process.
+``idle``, ``submit``, ``receive``, ``close``; plus ``discard`` for a job that stopped early),
+so campaigns, BER sweeps and lifetime runs reduce chunks in chunk order, checkpoint and resume
+exactly as they do locally: a chunk's counts depend only on the seed and its number, never on
+where it ran, so the same seed gives identical counts on Dask, on the local pool and in one
+process.
 
 What travels: the job's context (validated spec, resolved codes and fault models, loaded data
-patterns) goes once to each worker as a Dask worker plugin (workers that join or restart later
-get it from the scheduler); each task then carries only the plugin's name, a job record and a
+patterns) is scattered once to every worker as data this client owns (Dask frees it when the
+client goes, also when it is killed); each task carries that reference, a job record and a
 chunk number. A worker killed mid-task costs nothing: the scheduler runs its chunks elsewhere
-and the runner takes each chunk's result once, by its number.
+(fetching the context from a peer) and the runner takes each chunk's result once, by number.
 
-Targets (``dask=``): ``"local"`` or ``"local:N"`` starts a :class:`distributed.LocalCluster`
-of N single-threaded worker processes (owned: closed at the end); a scheduler address such as
+Targets (``dask=``): ``"local"`` or ``"local:N"`` starts a private LocalCluster of N
+single-threaded worker processes in a process of its own session
+(:mod:`eccsim.campaign.local_cluster`; closed at the end); a scheduler address such as
 ``"tcp://host:8786"`` connects to a running cluster (left running); a
 :class:`distributed.Client` is used as it is (left open)."""
 
@@ -22,26 +24,25 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
+import select
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-import uuid
 
 from ..errors import CampaignError, EccsimError
 
-try:  # the plugin must be a WorkerPlugin for Dask to install it; distributed is optional
-    from distributed.diagnostics.plugin import WorkerPlugin as _PluginBase
-except ImportError:  # pragma: no cover - without the extra, DaskPool is never built
-    _PluginBase = object
-
-#: seconds to wait for a scheduler that does not answer
+#: seconds to wait for a scheduler that does not answer (or a local cluster to start: x6)
 CONNECT_TIMEOUT_S = 10.0
-#: seconds to wait for a first worker on a scheduler that has none
+#: seconds to wait for a first worker on a scheduler that has none, or for one to come back
+#: when every worker has left during a run
 WORKERS_TIMEOUT_S = 30.0
 #: chunks in flight per Dask worker thread: one running, one queued behind it
 DEPTH = 2
-_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://\S+$|^[\w.\-\[\]:]+:\d+$")
 MAX_LOCAL_WORKERS = 256
+_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://\S+$|^[\w.\-\[\]:]+:\d+$")
+_RESUME = "finished chunks are in the checkpoint: rerun with --resume"
 
 
 def describe_target(dask) -> str:
@@ -51,10 +52,22 @@ def describe_target(dask) -> str:
     return f"client of {getattr(getattr(dask, 'scheduler', None), 'address', '?')}"
 
 
+def _require_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise CampaignError(
+            "running on Dask needs the dask extra: pip install -e '.[dask]' (the package "
+            "'distributed' is not installed)"
+        ) from None
+    return distributed
+
+
 def parse_target(dask, workers: int | None = None):
     """Check a ``dask`` target: returns ``("local", n)``, ``("address", text)`` or
     ``("client", client)``. ``workers`` sizes a plain ``"local"`` cluster (default: all
-    cores) and must not contradict ``local:N`` or come with an address."""
+    cores) and must not contradict ``local:N`` or come with an address or a Client. Needs the
+    ``distributed`` package (the dask extra)."""
     if isinstance(dask, str):
         text = dask.strip()
         m = re.fullmatch(r"local(?::(\d+))?", text)
@@ -71,6 +84,7 @@ def parse_target(dask, workers: int | None = None):
                 raise CampaignError(
                     f"dask: a local cluster takes 1..{MAX_LOCAL_WORKERS} workers, not {n}"
                 )
+            _require_distributed()
             return "local", n
         if _ADDRESS.match(text):
             if workers is not None:
@@ -78,6 +92,7 @@ def parse_target(dask, workers: int | None = None):
                     "workers does not apply to a Dask scheduler (its workers are the ones "
                     "connected to it); leave it out"
                 )
+            _require_distributed()
             return "address", text
         raise CampaignError(
             f"dask must be 'local', 'local:N' (N worker processes) or a scheduler address "
@@ -88,6 +103,8 @@ def parse_target(dask, workers: int | None = None):
     except ImportError:
         Client = None
     if Client is not None and isinstance(dask, Client):
+        if workers is not None:
+            raise CampaignError("workers does not apply to a distributed.Client; leave it out")
         return "client", dask
     raise CampaignError(
         f"dask must be a string ('local', 'local:N', 'tcp://host:8786') or a "
@@ -95,100 +112,152 @@ def parse_target(dask, workers: int | None = None):
     )
 
 
-def _require_distributed():
-    try:
-        import distributed
-    except ImportError:
-        raise CampaignError(
-            "running on Dask needs the dask extra: pip install -e '.[dask]' (the package "
-            "'distributed' is not installed)"
-        ) from None
-    return distributed
+# ---------------------------------------------------------------------------------------------
+# connecting
+# ---------------------------------------------------------------------------------------------
+def _client_within(address: str, timeout: float, what: str):
+    """A Client of ``address``, or one error naming it: no answer, or not a Dask scheduler,
+    within ``timeout`` (Dask's own timeout does not bound every way a connection can stall)."""
+    distributed = _require_distributed()
+    box: dict = {}
+
+    def make():
+        try:
+            box["client"] = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except BaseException as exc:  # reported below, in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=make, name="eccsim-dask-connect", daemon=True)
+    t.start()
+    t.join(timeout + 5)
+    if "client" in box:
+        return box["client"]
+    exc = box.get("error")
+    why = "no answer" if exc is None else type(exc).__name__
+    if exc is None:
+        threading.Thread(target=_close_late, args=(t, box), daemon=True).start()
+    raise CampaignError(
+        f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s ({why}); is "
+        f"{what} running there, and is it the scheduler's port (8786 by default, not the "
+        "dashboard's)?"
+    )
 
 
-@contextlib.contextmanager
-def _children_ignore_ctrl_c():
-    """Worker processes started inside inherit an ignored SIGINT: Ctrl-C in a terminal goes
-    to the whole process group, and stopping the run is this process's business."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
+def _close_late(t: threading.Thread, box: dict) -> None:
+    t.join(120)
+    with contextlib.suppress(Exception):
+        box["client"].close(timeout=2)
+
+
+class _LocalCluster:
+    """The private cluster process of :mod:`eccsim.campaign.local_cluster`."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.proc = None
+        self.log = None
+
+    def start(self) -> str:
+        self.log = tempfile.TemporaryFile(mode="w+b")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "eccsim.campaign.local_cluster", str(self.n), str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 6 * CONNECT_TIMEOUT_S
+        line = b""
+        while not line.endswith(b"\n"):
+            if time.monotonic() > deadline:
+                raise CampaignError(
+                    f"dask: a local cluster of {self.n} workers did not start within "
+                    f"{6 * CONNECT_TIMEOUT_S:g} s"
+                )
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
+            if ready:
+                got = os.read(self.proc.stdout.fileno(), 256)
+                if not got:
+                    raise CampaignError(
+                        f"dask: could not start a local cluster of {self.n} workers: "
+                        f"{self._last_error()}"
+                    )
+                line += got
+        return line.decode().strip()
+
+    def _last_error(self) -> str:
+        with contextlib.suppress(Exception):
+            self.proc.wait(5)
+            self.log.seek(0)
+            lines = [x for x in self.log.read().decode(errors="replace").splitlines() if x]
+            if lines:
+                return lines[-1][:300]
+        return f"its process ended (exit status {self.proc.returncode})"
+
+    def close(self) -> None:
+        p, self.proc = self.proc, None
+        if p is not None:
+            with contextlib.suppress(Exception):
+                p.stdin.close()  # the cluster closes itself
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(Exception):
+                    os.killpg(p.pid, 9)
+                p.wait(5)
+            with contextlib.suppress(Exception):
+                p.stdout.close()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
 
 def connect(dask, workers: int | None = None):
-    """``(client, cluster, owned)`` for a target (see :func:`parse_target`); ``owned``: this
-    run started it and closes it."""
+    """``(client, close)`` for a target (see :func:`parse_target`); ``close()`` closes what
+    this call started (nothing for a Client passed in)."""
     kind, value = parse_target(dask, workers)
     if kind == "client":
-        return value, None, False
-    distributed = _require_distributed()
-    if kind == "local":
-        import logging
+        return value, lambda: None
+    if kind == "address":
+        client = _client_within(value, CONNECT_TIMEOUT_S, "`dask scheduler`")
 
-        try:
-            with _children_ignore_ctrl_c():
-                cluster = distributed.LocalCluster(
-                    n_workers=value, threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=logging.CRITICAL,
-                )  # fmt: skip
-        except (RuntimeError, OSError, TimeoutError) as exc:
-            raise CampaignError(
-                f"dask: could not start a local cluster of {value} workers ({exc}); a script "
-                'that runs one needs the `if __name__ == "__main__":` guard (workers are '
-                "spawned processes that import the script)"
-            ) from None
-        try:
-            client = distributed.Client(cluster, set_as_default=False)
-        except BaseException:
-            cluster.close()
-            raise
-        return client, cluster, True
+        def close_client():
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+
+        return client, close_client
+    cluster = _LocalCluster(value)
     try:
-        client = distributed.Client(value, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+        address = cluster.start()
+        client = _client_within(address, CONNECT_TIMEOUT_S, "the local cluster")
+    except BaseException:
+        cluster.close()
+        raise
+
+    def close_both():
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
+        cluster.close()
+
+    return client, close_both
+
+
+# ---------------------------------------------------------------------------------------------
+# the pool
+# ---------------------------------------------------------------------------------------------
+def _run_on_worker(ctx, version: str, job, chunk: int):
+    """Task body on a Dask worker: one chunk of the job (``ctx``: the scattered context)."""
+    from ..version import __version__
+
+    if __version__ != version:
+        from distributed import get_worker
+
         raise CampaignError(
-            f"cannot reach the Dask scheduler at {value!r} within {CONNECT_TIMEOUT_S:g} s "
-            f"({type(exc).__name__}); is `dask scheduler` running there and the port open?"
-        ) from None
-    return client, None, True
-
-
-class ContextPlugin(_PluginBase):
-    """Carries a job's context to every Dask worker once; checks the worker's eccsim."""
-
-    def __init__(self, name: str, ctx, version: str) -> None:
-        self.name, self.ctx, self.version = name, ctx, version
-        self.problem: str | None = None
-
-    def setup(self, worker=None):
-        from ..version import __version__
-
-        if __version__ != self.version:
-            self.problem = (
-                f"Dask worker {getattr(worker, 'address', '?')} runs eccsim {__version__}, "
-                f"this client {self.version}: install the same eccsim on every worker"
-            )
-
-
-def _run_on_worker(plugin: str, job, chunk: int):
-    """Task body on a Dask worker: one chunk of the job, with the context its plugin holds."""
-    from distributed import get_worker
-
-    worker = get_worker()
-    p = worker.plugins.get(plugin)
-    if p is None:
-        raise CampaignError(f"Dask worker {worker.address} has no eccsim context {plugin!r}")
-    if p.problem:
-        raise CampaignError(p.problem)
+            f"Dask worker {get_worker().address} runs eccsim {__version__}, this client "
+            f"{version}: install the same eccsim on every worker"
+        )
     import numba
 
     numba.set_num_threads(1)  # one kernel thread per Dask worker thread: they share the cores
-    return p.ctx.run_chunk(job, chunk)
+    return ctx.run_chunk(job, chunk)
 
 
 class DaskPool:
@@ -198,18 +267,18 @@ class DaskPool:
     def __init__(self, dask, ctx, workers: int | None = None, depth: int = DEPTH) -> None:
         parse_target(dask, workers)  # bad targets refused before anything starts
         self.dask, self.ctx, self.requested, self.depth = dask, ctx, workers, depth
-        self.client = self.cluster = None
-        self.owned = False
-        self.inflight: dict = {}
-        self.completed = None
-        self.plugin = f"eccsim-{uuid.uuid4().hex[:12]}"
+        self.client = None
+        self._close = None
+        self.context = None
+        self.inflight: dict = {}  # future -> (job key, chunk)
         self._slots = (0.0, 1)
+        self._run_id = os.urandom(6).hex()
 
     def start(self) -> None:
-        distributed = _require_distributed()
         from ..version import __version__
 
-        self.client, self.cluster, self.owned = connect(self.dask, self.requested)
+        self.version = __version__
+        self.client, self._close = connect(self.dask, self.requested)
         if not self.client.nthreads():
             try:
                 self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
@@ -219,8 +288,7 @@ class DaskPool:
                     f"{WORKERS_TIMEOUT_S:g} s; start some with `dask worker ADDRESS`"
                 ) from None
         try:
-            self.client.register_plugin(ContextPlugin(self.plugin, self.ctx, __version__),
-                                        name=self.plugin)  # fmt: skip
+            self.context = self.client.scatter(self.ctx, broadcast=True, hash=False)
         except EccsimError:
             raise
         except Exception as exc:
@@ -228,7 +296,6 @@ class DaskPool:
                 f"cannot send the job to the Dask cluster {describe_target(self.dask)} "
                 f"({type(exc).__name__}: {exc})"
             ) from None
-        self.completed = distributed.as_completed(loop=self.client.loop)
 
     @property
     def n(self) -> int:
@@ -244,67 +311,116 @@ class DaskPool:
         return 0 if len(self.inflight) < self.depth * self.n else None
 
     def submit(self, i: int, job, chunk: int) -> None:
-        fut = self.client.submit(_run_on_worker, self.plugin, job, chunk, pure=False,
-                                 key=f"{self.plugin}-{job.key}-{chunk}")  # fmt: skip
-        self.inflight[fut.key] = (job.key, chunk)
-        self.completed.add(fut)
+        fut = self.client.submit(_run_on_worker, self.context, self.version, job, chunk,
+                                 pure=False, key=f"eccsim-{self._run_id}-{job.key}-{chunk}")  # fmt: skip
+        self.inflight[fut] = (job.key, chunk)
+
+    def discard(self, key: str) -> None:
+        """Cancel the chunks of job ``key`` still in flight (it stopped early): they take no
+        worker's time, and a failure of one of them can no longer end the run."""
+        futs = [f for f, (k, _) in self.inflight.items() if k == key]
+        for f in futs:
+            del self.inflight[f]
+        if futs:
+            with contextlib.suppress(Exception):
+                self.client.cancel(futs)
 
     def receive(self):
         """Replies ready now (waiting for at least one): (0, key, chunk, result)."""
-        first = next(self.completed)
-        done = [first, *self.completed.next_batch(block=False)]
+        from distributed import wait
+
+        if not self.inflight:
+            raise RuntimeError("receive() with nothing in flight")
+        alone_since = None
+        while True:
+            try:
+                with self.client.as_current():  # wait() looks for the "current" client
+                    done, _ = wait(list(self.inflight), timeout=1.0,
+                                   return_when="FIRST_COMPLETED")  # fmt: skip
+            except TimeoutError:
+                done = ()
+            except Exception as exc:
+                raise self._lost(exc) from None
+            if done:
+                break
+            if self.client.status not in ("running", "connecting"):
+                raise self._lost(None)
+            with contextlib.suppress(Exception):
+                if self.client.nthreads():
+                    alone_since = None
+                    continue
+            alone_since = alone_since or time.monotonic()
+            if time.monotonic() - alone_since > WORKERS_TIMEOUT_S:
+                raise CampaignError(
+                    f"every Dask worker of {describe_target(self.dask)} left and none came back "
+                    f"within {WORKERS_TIMEOUT_S:g} s; {_RESUME}"
+                )
+        finished = [f for f in done if f.status == "finished"]
+        for f in done:
+            if f.status != "finished":
+                self._fail(f)
+        try:
+            values = self.client.gather(finished)
+        except Exception as exc:
+            raise self._lost(exc) from None
         out = []
-        for fut in done:
-            key, chunk = self.inflight.pop(fut.key)
-            out.append((0, key, chunk, self._result(fut, key, chunk)))
-            fut.release()
+        for f, v in zip(finished, values, strict=True):
+            key, chunk = self.inflight.pop(f)
+            out.append((0, key, chunk, v))
+            f.release()
         return out
 
-    def _result(self, fut, key, chunk):
+    def _lost(self, exc) -> CampaignError:
+        why = f" ({type(exc).__name__})" if exc is not None else ""
+        return CampaignError(f"lost the Dask cluster {describe_target(self.dask)}{why}; {_RESUME}")
+
+    def _fail(self, fut):
         from distributed import KilledWorker
 
-        if fut.status == "finished":
-            return fut.result()
+        key, chunk = self.inflight[fut]
         try:
-            exc = fut.exception()
-        except Exception as lost:  # cancelled: the scheduler or the connection is gone
-            exc = lost
+            exc = fut.exception(timeout=5)
+        except Exception as lost:  # cancelled, or the connection is gone
+            raise self._lost(lost) from None
         if isinstance(exc, EccsimError):
             raise exc
         if isinstance(exc, KilledWorker):
             raise CampaignError(
                 f"chunk {chunk} of job {key} killed every Dask worker it ran on (out of "
-                "memory?); finished chunks are in the checkpoint: rerun with --resume"
+                f"memory?); {_RESUME}"
             ) from None
         if fut.status in ("cancelled", "lost") or not isinstance(exc, Exception):
-            raise CampaignError(
-                f"lost the Dask cluster {describe_target(self.dask)} while chunk {chunk} of "
-                f"job {key} ran ({type(exc).__name__}); finished chunks are in the "
-                "checkpoint: rerun with --resume"
-            ) from None
+            raise self._lost(exc)
         raise RuntimeError(f"a Dask worker failed on chunk {chunk} of job {key}: {exc!r}") from exc
 
     def close(self) -> None:
-        """Cancel what is in flight, take the plugin back, and close what this run started."""
+        """Cancel what is in flight, let the context go, and close what this run started."""
         client, self.client = self.client, None
         if client is None:
+            if self._close is not None:
+                self._close()
             return
-        with contextlib.suppress(Exception):
-            if self.completed is not None:
-                futs = list(self.completed.futures)
-                self.completed.clear()
-                if futs:
-                    client.cancel(futs, force=True)
-        with contextlib.suppress(Exception):
-            client.unregister_worker_plugin(self.plugin)
-        self.inflight = {}
-        if self.owned:
+        if client.status == "running":
             with contextlib.suppress(Exception):
-                client.close(timeout=5)
-            if self.cluster is not None:
-                with contextlib.suppress(Exception):
-                    self.cluster.close(timeout=10)
-        self.cluster = None
+                futs = list(self.inflight) + ([self.context] if self.context else [])
+                if futs:
+                    client.cancel(futs)
+        self.inflight, self.context = {}, None
+        close, self._close = self._close, None
+        if close is not None:
+            close()
 
 
-__all__ = ["CONNECT_TIMEOUT_S", "ContextPlugin", "DaskPool", "connect", "parse_target"]
+def quiet_logs() -> None:
+    """Dask's own log lines off (for the command line, which reports in one line). After
+    ``distributed`` is imported: importing it sets its loggers' levels from Dask's config."""
+    import logging
+
+    with contextlib.suppress(ImportError):
+        import distributed  # noqa: F401
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(("distributed", "tornado"))]
+    for name in {"distributed", "tornado", *names}:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+__all__ = ["CONNECT_TIMEOUT_S", "DaskPool", "connect", "describe_target", "parse_target"]

@@ -398,21 +398,28 @@ def run_campaign(
     summary = plan_summary(jobs)
     files = data_fingerprints(spec)
     with interrupts_once():
-        if out is None:
-            states = {j.key: JobState() for j in jobs}
-            res = _run(ctx, jobs, states, None, workers, progress, files, convert=convert,
-                       dask=dask)  # fmt: skip
-            if finish is not None:
-                finish(res)
-            return res
-        with hold_folder(out):
-            states, writer = _prepare(out, ctx, jobs, summary, files, resume, force, notice,
-                                      kind)  # fmt: skip
-            res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out,
-                       convert, dask)  # fmt: skip
-            if finish is not None:
-                finish(res)
-            return res
+        cluster = None
+        try:
+            if dask is not None:  # connected before the folder is touched: a dead address
+                cluster = make_pool(ctx, workers, dask)  # costs nothing but this error
+            if out is None:
+                states = {j.key: JobState() for j in jobs}
+                res = _run(ctx, jobs, states, None, workers, progress, files, convert=convert,
+                           dask=dask, pool=cluster)  # fmt: skip
+                if finish is not None:
+                    finish(res)
+                return res
+            with hold_folder(out):
+                states, writer = _prepare(out, ctx, jobs, summary, files, resume, force,
+                                          notice, kind)  # fmt: skip
+                res = _run(ctx, jobs, states, (writer, summary), workers, progress, files, out,
+                           convert, dask, cluster)  # fmt: skip
+                if finish is not None:
+                    finish(res)
+                return res
+        finally:
+            if cluster is not None:
+                cluster.close()
 
 
 def _prepare(out, ctx, jobs, summary, files, resume, force, notice, kind="campaign"):
@@ -460,7 +467,9 @@ def make_pool(ctx, workers: int, dask=None):
 
 
 def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None,
-         dask=None) -> Results:  # fmt: skip
+         dask=None, pool=None) -> Results:  # fmt: skip
+    """Run the unfinished jobs — on ``pool`` when given (started; its owner closes it), else
+    on a local pool of ``workers`` processes started here, or in this process."""
     spec = ctx.spec
     if progress is None:
         progress = sys.stderr.isatty()
@@ -478,17 +487,16 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
             writer.write(encode_checkpoint(spec, states, summary, files))
 
     todo = [j for j in jobs if not states[j.key].finished]
-    pool = None
     executor = "this process" if workers == 1 else "local processes"
+    own = pool is None
     try:
-        if todo:
-            pool = make_pool(ctx, workers, dask)
+        if own and todo:
+            pool = make_pool(ctx, workers)
         if dask is not None:
             from .cluster import describe_target
 
             executor = f"dask {describe_target(dask)}"
-            if pool is not None:
-                workers = pool.n
+            workers = pool.n
         if pool is None:
             for job in todo:
                 if bar is not None:
@@ -497,7 +505,7 @@ def _run(ctx, jobs, states, ck, workers, progress, files, out=None, convert=None
         else:
             _run_pooled(ctx, todo, states, pool, checkpoint, bar)
     finally:
-        if pool is not None:
+        if own and pool is not None:
             pool.close()
         if bar is not None:
             bar.close()
@@ -573,7 +581,8 @@ def _run_pooled(ctx, todo: list[Job], states: dict, pool, checkpoint, bar) -> No
     soon as a worker has room, so workers stay busy across job boundaries (on a cluster with
     more workers than a job has chunks, too); each job is still reduced in chunk order and its
     stop rule judged after each chunk, so the counts are those of a run in one process. Late
-    replies of a job that stopped early are dropped by key."""
+    replies of a job that stopped early are dropped by key (a Dask pool cancels them). A job's
+    ``wall_s`` runs from its first chunk sent to its last absorbed, so jobs overlap."""
     spec = ctx.spec
     run = [_Running(j, states[j.key], spec.stop if not j.exhaustive else None,
                     getattr(ctx.faults[j.fault], "level", "word"), states[j.key].chunks_done,
@@ -591,6 +600,8 @@ def _run_pooled(ctx, todo: list[Job], states: dict, pool, checkpoint, bar) -> No
             if stopped or r.st.chunks_done >= r.job.nchunks:
                 r.st.finished = True
                 r.waiting.clear()
+                if stopped and hasattr(pool, "discard"):
+                    pool.discard(r.job.key)  # its chunks still in flight are not needed
         if any(r.started is not None for r in live) or any(r.st.finished for r in live):
             checkpoint()
         live = [r for r in live if not r.st.finished]
