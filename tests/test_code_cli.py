@@ -62,7 +62,7 @@ def test_the_catalogue_table_gives_exact_distances(capsys):
     assert rc == 0
     d = {line.split()[0]: line.split()[4] for line in out.splitlines()[1:] if line.strip()}
     binary = {"parity-byte": "2", "hamming-secded": "4", "hsiao-secded": "4",
-              "hamming-sec-136": "3"}  # fmt: skip
+              "hamming-sec-136": "3", "design-secded-x8": "4", "design-s4ed-x4": "4"}  # fmt: skip
     assert {name: d[name] for name in binary} == binary
     for name in set(d) - set(binary):  # a symbol code: codewords differ in >= d_sym symbols
         assert int(d[name].lstrip(">=")) >= get_code(name).symbol_distance
