@@ -316,6 +316,7 @@ def test_ctrl_c_to_the_process_group_ends_a_local_cluster_run_in_one_line(tmp_pa
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.slow
 def test_the_lifetime_cli_on_a_local_cluster_writes_the_table_of_one_process(tmp_path):
     args = ["lifetime", "--configs", "hsiao-secded@x4-ecc-dimm", "--trials", "70000", "--seed",
             "2", "-q"]  # fmt: skip
@@ -381,6 +382,7 @@ def test_ctrl_c_while_the_local_cluster_starts_ends_the_run_in_one_line(tmp_path
     assert chunks_done(out) <= 0
 
 
+@pytest.mark.slow
 def test_lifetime_force_keeps_old_results_when_the_scheduler_cannot_be_reached(tmp_path):
     args = ["lifetime", "--configs", "hsiao-secded@x4-ecc-dimm", "--trials", "8192", "-q",
             "--out", tmp_path / "a"]  # fmt: skip

@@ -142,6 +142,7 @@ def test_exhaustive_1_and_2_bit_errors_over_4_words_in_one_simulation(good, code
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_registered_variant_with_latency_1(code, rng):
     with RTLDUT(
         [REG], k=K, r=R, encoder="hsiao_enc_reg", decoder="hsiao_dec_reg", latency=1, clock="clk"
@@ -162,6 +163,7 @@ def test_registered_design_driven_as_combinational_reports_x(rng):
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_combinational_encoder_beside_registered_decoder(code):
     with RTLDUT(
         [GOOD, REG],
@@ -236,6 +238,7 @@ def test_swapped_check_bits(code, rng):
 # options
 # ---------------------------------------------------------------------------------------------
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_ports_renamed_check_out_optional_and_k_r_from_ports(tmp_path, code):
     src = tmp_path / "wrap.sv"
     src.write_text(
@@ -267,6 +270,7 @@ def test_ports_renamed_check_out_optional_and_k_r_from_ports(tmp_path, code):
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_from_cli(code):
     args = argparse.Namespace(
         rtl=[str(GOOD), str(BUGGY)],
@@ -303,6 +307,7 @@ endmodule
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_words_wider_than_64_bits(tmp_path, rng):
     src = tmp_path / "wide.sv"
     src.write_text(WIDE)
@@ -381,6 +386,7 @@ def test_verilog_that_does_not_compile_shows_the_first_error(tmp_path):
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_missing_module_and_ports(tmp_path):
     with pytest.raises(DUTError, match=r"no decoder module 'hsiao_decc' .*did you mean hsiao_dec") as e:  # fmt: skip
         RTLDUT([GOOD], k=K, r=R, decoder="hsiao_decc")
@@ -404,6 +410,7 @@ def test_missing_module_and_ports(tmp_path):
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_port_widths_checked_against_k_and_r():
     with pytest.raises(DUTError, match=r"port 'data' \(dec_data\) .* is 64 bits wide; k=32 needs 32"):  # fmt: skip
         RTLDUT([GOOD], k=32, r=R, decoder="hsiao_dec")
@@ -510,6 +517,7 @@ def run_testbench():
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_run_testbench_passes_the_correct_design(good, run_testbench):
     rep = run_testbench(good, model="hsiao-secded", words=4, max_bits=2)
     assert rep.passed, rep.to_text()
@@ -519,6 +527,7 @@ def test_run_testbench_passes_the_correct_design(good, run_testbench):
 
 
 @needs_sim
+@pytest.mark.slow  # a simulation of its own: the default suite keeps one per claim
 def test_run_testbench_catches_each_buggy_decoder(run_testbench):
     words = 2
     with RTLDUT([BUGGY], k=K, r=R, decoder="hsiao_dec_detect_bug", constants={"mode": 1}) as dut:

@@ -129,7 +129,7 @@ def _client_within(address: str, timeout: float, what: str):
 
     t = threading.Thread(target=make, name="eccsim-dask-connect", daemon=True)
     t.start()
-    t.join(timeout + 5)
+    t.join(timeout + min(5.0, timeout))
     if "client" in box:
         return box["client"]
     exc = box.get("error")
