@@ -240,6 +240,25 @@ def cli(*args, **kw):
                           capture_output=True, text=True, timeout=300, **kw)  # fmt: skip
 
 
+def start(
+    out: Path, target: str, trials: str = "360000", *extra: str, chunks: int = 2
+) -> subprocess.Popen:
+    """``eccsim campaign`` on ``target`` in a session of its own (as a terminal runs it),
+    returned once ``chunks`` chunks are checkpointed."""
+    opts = [a if a != "120000" else trials for a in OPTS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eccsim.cli", "campaign", *opts, *extra, "--dask", target,
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while chunks_done(out) < chunks:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "the campaign made no progress"
+        time.sleep(0.02)
+    return proc
+
+
 @pytest.mark.parametrize("cmd", ["campaign", "sweep-ber", "lifetime"])
 def test_the_cli_refuses_a_bad_target_in_one_line(tmp_path, cmd):
     r = cli(cmd, "--dask", "local:x", "--out", tmp_path / "o")
@@ -271,15 +290,7 @@ def test_a_killed_client_leaves_no_worker_and_resume_gives_the_uninterrupted_cou
 ):
     out = tmp_path / "res"
     long = [a if a != "120000" else "360000" for a in OPTS]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
-         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while chunks_done(out) < 3:
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "the campaign made no progress"
-        time.sleep(0.02)
+    proc = start(out, "local:2", chunks=3)
     workers = descendants(proc.pid)
     assert len(workers) >= 2
     proc.send_signal(signal.SIGKILL)
@@ -296,14 +307,7 @@ def test_a_killed_client_leaves_no_worker_and_resume_gives_the_uninterrupted_cou
 def test_ctrl_c_to_the_process_group_ends_a_local_cluster_run_in_one_line(tmp_path):
     out = tmp_path / "res"
     long = [a if a != "120000" else "360000" for a in OPTS]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
-         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    while chunks_done(out) < 2:
-        assert proc.poll() is None, proc.communicate()[1]
-        time.sleep(0.02)
+    proc = start(out, "local:2")
     workers = descendants(proc.pid)
     t0 = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
@@ -401,15 +405,7 @@ def test_a_client_killed_on_a_shared_cluster_leaves_nothing_on_it(client, tmp_pa
     tasks = lambda dask_scheduler: list(dask_scheduler.tasks)  # noqa: E731
     before = set(client.run_on_scheduler(tasks))
     out = tmp_path / "res"
-    long = [a if a != "120000" else "2000000" for a in OPTS]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask",
-         client.scheduler.address, "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    while chunks_done(out) < 2:
-        assert proc.poll() is None, proc.communicate()[1]
-        time.sleep(0.02)
+    proc = start(out, client.scheduler.address, "2000000")
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     deadline = time.monotonic() + 30
@@ -421,15 +417,7 @@ def test_a_client_killed_on_a_shared_cluster_leaves_nothing_on_it(client, tmp_pa
 @pytest.mark.slow
 def test_ctrl_c_after_a_worker_restart_still_ends_the_run_in_one_line(tmp_path):
     out = tmp_path / "res"
-    long = [a if a != "120000" else "2000000" for a in OPTS]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eccsim.cli", "campaign", *long, "--dask", "local:2",
-         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    while chunks_done(out) < 2:
-        assert proc.poll() is None, proc.communicate()[1]
-        time.sleep(0.02)
+    proc = start(out, "local:2", "2000000")
 
     def workers():
         return {p for p in descendants(proc.pid)
@@ -474,14 +462,7 @@ def test_a_scheduler_that_dies_mid_run_is_one_error_and_resume_finishes(tmp_path
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         address = json.loads(sf.read_text())["address"]
         out = tmp_path / "res"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "eccsim.cli", "campaign", *OPTS, "--chunk", "4096", "--dask",
-             address, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        while chunks_done(out) < 3:
-            assert proc.poll() is None, proc.communicate()[1]
-            time.sleep(0.02)
+        proc = start(out, address, "120000", chunks=3)
         sched.kill()
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 2, err
