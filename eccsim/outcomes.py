@@ -109,6 +109,14 @@ class OutcomeCounts:
     def sdc(self) -> int:
         return int(self.counts[SDC_UNDETECTED] + self.counts[SDC_MISCORRECTED])
 
+    # each outcome by name, as the repr shows them (also ``counts["ce"]``)
+    no_error = property(lambda self: int(self.counts[NO_ERROR]), doc="nothing changed")
+    ce = property(lambda self: int(self.counts[CE]), doc="corrected")
+    due = property(lambda self: int(self.counts[DUE]), doc="detected, uncorrectable")
+    sdc_undetected = property(lambda self: int(self.counts[SDC_UNDETECTED]), doc="not detected")
+    sdc_miscorrected = property(lambda self: int(self.counts[SDC_MISCORRECTED]),
+                                doc="miscorrected")  # fmt: skip
+
     def __getitem__(self, key: str | int) -> int:
         if isinstance(key, str):
             if key == "sdc":

@@ -84,3 +84,12 @@ def test_an_injection_sums_its_blocks_like_a_record():
     whole = inject("hsiao-secded", "x8-ecc-dimm", "bits:2")
     assert whole.patterns == whole.words.total == 2556
     assert whole.intervals()["due"] == (1.0, 1.0)  # SEC-DED flags every 2-bit error, exactly
+
+
+def test_each_outcome_is_an_attribute_named_as_the_repr_shows_it():
+    from eccsim.outcomes import OutcomeCounts
+
+    c = OutcomeCounts([7, 11, 13, 17, 19])
+    assert (c.no_error, c.ce, c.due, c.sdc_undetected, c.sdc_miscorrected) == (7, 11, 13, 17, 19)
+    assert c.sdc == 36 and c.total == 67
+    assert "ce=11" in repr(c)
