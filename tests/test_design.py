@@ -116,6 +116,18 @@ def test_the_issue_figures_for_the_catalogue_hsiao_code():
     assert b4[ref.SDC_UNDETECTED] + b4[ref.SDC_MISCORRECTED] == 45  # 45 / 270 = 16.7 %
 
 
+@pytest.mark.parametrize(
+    "name, module", [("parity-byte", "x8-ecc-dimm"), ("chipkill-x4", "x4-chipkill-dimm"),
+                     ("ddr5-rank-x4", "ddr5-x4-subchannel")],
+)  # fmt: skip
+def test_silent_counts_refuses_codes_whose_decoder_is_not_sec(name, module):
+    """Its kernels model the sec decoder only: parity-byte's chip count was 1976 (exact: 1016),
+    chipkill-x4's bits:2 0 (exact: 465)."""
+    code = eccsim.get_code(name)
+    with pytest.raises(InputError, match=rf"code '{name}' has decoder '{code.decoder}'.*'sec'"):
+        silent_counts(code, module, ["chip", "bits:2"])
+
+
 def test_x8_pairs_match_the_exact_analysis():
     got = silent_counts("hsiao-secded", "x8-ecc-dimm", ["chips:2"])["chips:2"]
     assert got == exact_chip_split("hsiao-secded", "x8-ecc-dimm", 2).counts.sdc

@@ -295,11 +295,20 @@ def columns_of(code: LinearCode) -> np.ndarray:
 
 def silent_counts(code, module, objectives) -> dict[str, int]:
     """Silent patterns (undetected + miscorrected) of ``code`` per objective on ``module``,
-    from the search's kernels (exact)."""
+    from the search's kernels (exact). Only for codes with decoder ``sec`` and distinct non-zero
+    columns (the decoder the kernels model); any other code raises
+    :class:`~eccsim.errors.InputError` (count it with :mod:`eccsim.analysis`)."""
     c = get_code(code)
+    cols = columns_of(c)
+    if c.decoder != "sec" or (cols == 0).any() or np.unique(cols).size != cols.size:
+        raise InputError(
+            f"silent_counts: code {c.name!r} has decoder {c.decoder!r}; it scores codes with "
+            "decoder 'sec' and distinct non-zero columns (single-error-correcting) only — count "
+            "other codes with eccsim.analysis (exact_chip_split, exact_kbit, exact_fault_outcomes)"
+        )
     prob = make_problem(module, objectives, (), n=c.n, k=c.k)
     st = _State(prob)
-    terms = st.terms_of(columns_of(c))
+    terms = st.terms_of(cols)
     return {o: int(terms[4 + j]) for j, o in enumerate(prob.objectives)}
 
 
