@@ -5,8 +5,10 @@ shipped catalogue codes keep what their entries claim."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
 from itertools import combinations
 
 import numpy as np
@@ -17,7 +19,7 @@ from eccsim.analysis import exact_chip_split
 from eccsim.codes import load_code
 from eccsim.design import ChipLayout, code_from_columns, design_code, secded_bound, silent_counts
 from eccsim.design.report import code_file_text, write_code_file
-from eccsim.errors import InputError, ModuleError
+from eccsim.errors import InputError, LimitError, ModuleError
 from eccsim.module import get_module
 
 try:
@@ -272,6 +274,8 @@ def test_cli_writes_the_code_and_compares_it(tmp_path):
         (["--module", "x8-ecc-dimm", "--objective", "pins"], "chip, chips:2, burst:L, bits:K"),
         (["--module", "x9"], "unknown module"),
         (["--time", "0"], "must be a finite number > 0"),
+        (["--iterations", "100000000000"], "at most 10,000,000,000 annealing steps"),
+        (["--iterations", "10000000000000000000000"], "at most 10,000,000,000 annealing steps"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, words):
@@ -305,3 +309,42 @@ def test_a_time_budget_stops_and_the_finished_restarts_reproduce_the_code():
     again = design_code("x8-ecc-dimm", "chip", seed=5, restarts=res.restarts, iterations=10_000,
                         time_budget=None)  # fmt: skip
     assert again.code == res.code and again.restarts == res.restarts
+
+
+def test_huge_iterations_are_refused_and_no_array_has_their_length():
+    """iterations=1e11 ended in numpy's MemoryError (an array of one temperature per step)."""
+    with pytest.raises(LimitError, match=r"iterations=100,000,000,000 .*at most 10,000,000,000"):
+        design_code("x8-ecc-dimm", restarts=1, time_budget=None, iterations=10**11)
+    # 1e9 steps (8 GB of temperatures before): the budget stops restart 0, which says so
+    with pytest.raises(LimitError, match=r"ran out before restart 0 finished"):
+        design_code("x4-ecc-dimm", time_budget=0.3, iterations=10**9)
+
+
+def test_a_time_budget_stops_a_slow_first_restart_with_what_would_fit():
+    """restart 0 always ran to its end: chips:2 on the 18-chip lockstep pair, 3,000 steps, took
+    37 s under a 1 s budget (200,000 steps: 45 minutes under "60 s")."""
+    t = time.perf_counter()
+    with pytest.raises(LimitError) as e:
+        design_code("x8-lockstep-2dimm", "chips:2", time_budget=0.5, iterations=3000, seed=1)
+    assert time.perf_counter() - t < 8
+    msg = str(e.value)
+    assert "\n" not in msg and "time_budget=0.5 s (--time) ran out before restart 0" in msg
+    m = re.search(r"of 3,000 steps done, ([0-9.e+-]+) ms a step, so one restart takes about "
+                  r"([0-9,]+) s; give iterations=([0-9,]+) \(--iterations\)", msg)  # fmt: skip
+    assert m, msg
+    per_ms, fit = float(m[1]), int(m[3].replace(",", ""))
+    assert 1 <= fit <= 0.8 * 0.5 / (per_ms / 1e3) + 1 and per_ms > 0
+
+
+def test_the_descent_never_takes_a_step_up_in_the_last_preference():
+    """POLISH_T = 1e-12 was above the `ones` step of a (144,128) code (3.1e-12): the descent
+    kept a one-more-one move with probability e**-3.1 = 4.6 %."""
+    from eccsim.design.problem import make_problem
+    from eccsim.design.search import polish_temperature
+
+    lay = ChipLayout("w144", 144, 128, tuple(tuple(range(i, i + 4)) for i in range(0, 144, 4)))
+    for layout in (lay, "x8-ecc-dimm"):
+        prob = make_problem(layout, "chip", ("triples", "rows", "ones"))
+        step = prob.weights[2]
+        assert np.exp(-step / polish_temperature(prob)) < 1e-300
+    assert polish_temperature(make_problem("x8-ecc-dimm", "chip", ())) == 1e-12

@@ -9,9 +9,12 @@ descent at a temperature below every secondary term's step (which polishes the p
 Restart i draws its random start from grandchild (i, 0) of ``numpy.random.SeedSequence(seed)``
 and the steps of its chunk c from grandchild (i, 1 + c), so a restart's result depends only on
 the seed and i: the same seed and number of restarts give the same code on any machine and at
-any speed. With a time budget the search stops between chunks; an unfinished restart is
-dropped (the first always finishes, whatever the budget), and the result says how many
-finished (``restarts=N`` reproduces it). The best state of the finished restarts wins (ties:
+any speed. With a time budget the search stops between kernel calls (each about
+:data:`PIECE_SECONDS`; how a chunk is split into calls changes nothing); an unfinished restart
+is dropped and the result says how many finished (``restarts=N`` reproduces it). If the budget
+ends before restart 0 has finished, :class:`~eccsim.errors.LimitError` says how long a step
+and a restart take and which ``iterations`` would fit. No array has ``iterations`` entries
+(the temperatures are computed per call), and ``iterations`` is at most :data:`MAX_ITERATIONS`. The best state of the finished restarts wins (ties:
 the earliest restart). The found code is then re-counted by :mod:`eccsim.analysis` (the exact
 chip splits, k-bit counts and burst outcomes) and must agree with the kernel's counts.
 """
@@ -27,15 +30,57 @@ import numpy as np
 
 from ..codes import LinearCode, get_code
 from ..codes.hsiao import hsiao_secded
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from ..module import ModuleGeometry
 from ..validate import require_int, require_number
 from . import _objective as O
 from .problem import ChipLayout, Problem, make_problem
 
-CHUNK = 8192  #: annealing steps per kernel call (the time budget is checked between calls)
+CHUNK = 8192  #: annealing steps per random-number draw (chunk c of restart i: its own seed)
+FIRST_PIECE = 64  #: steps of the first kernel call; later calls take about PIECE_SECONDS
+PIECE_SECONDS = 0.2  #: the time budget is checked between kernel calls of about this long
 POLISH = 0.15  #: the last 15 % of a restart's steps are a descent (only non-worsening moves)
-POLISH_T = 1e-12  #: ... at this temperature, below any secondary term's step
+POLISH_T = 1e-12  #: ... at this temperature or below: 1/1000 of the smallest secondary step
+MAX_ITERATIONS = 10**10  #: annealing steps per restart, at most (hours even for the fastest)
+
+
+def polish_temperature(prob: Problem) -> float:
+    """The descent's temperature: :data:`POLISH_T`, or 1/1000 of the smallest secondary weight
+    when that is lower (a worsening by one step of any term is then kept with probability
+    below e**-1000: never)."""
+    w = prob.weights[prob.weights > 0]
+    return float(min(POLISH_T, w.min() / 1000)) if w.size else POLISH_T
+
+
+class _Schedule:
+    """The temperature of each step of a restart, computed for a range of steps at a time (no
+    per-step array of a restart's length): falling geometrically from ``t_start`` to
+    ``t_end`` over the first ``1 - POLISH`` of the steps, then ``polish_t``."""
+
+    def __init__(self, iterations: int, t_start: float, t_end: float, polish_t: float) -> None:
+        self.cool = max(1, int(iterations * (1 - POLISH)))
+        self.den = max(self.cool - 1, 1)
+        self.t_start, self.ratio, self.polish_t = t_start, t_end / t_start, polish_t
+
+    def temps(self, lo: int, hi: int) -> np.ndarray:
+        out = np.full(hi - lo, self.polish_t)
+        m = min(hi, self.cool)
+        if lo < m:
+            out[: m - lo] = self.t_start * self.ratio ** (np.arange(lo, m) / self.den)
+        return out
+
+
+def _too_slow(budget, iterations, steps, elapsed, timed_t, timed_steps) -> LimitError:
+    """The error when the time budget ends before restart 0 has finished, with the measured
+    time per step, the time one restart would take and iterations that fit the budget."""
+    per = timed_t / timed_steps if timed_steps else elapsed / max(steps, 1)
+    fit = max(1, int(0.8 * budget / per))
+    return LimitError(
+        f"time_budget={budget:g} s (--time) ran out before restart 0 finished: {steps:,} of "
+        f"{iterations:,} steps done, {per * 1e3:.3g} ms a step, so one restart takes about "
+        f"{iterations * per:,.0f} s; give iterations={fit:,} (--iterations) or a budget over "
+        f"{iterations * per * 1.2:,.0f} s"
+    )
 
 
 @dataclass
@@ -198,11 +243,16 @@ def design_code(
     Runs restarts of ``iterations`` annealing steps (kernel :func:`._objective.anneal`) until
     ``restarts`` have finished or ``time_budget`` seconds have passed (whichever comes first;
     give one of them, or both). Deterministic for a seed and a number of finished restarts.
+    A budget that ends before the first restart finishes raises
+    :class:`~eccsim.errors.LimitError` with the ``iterations`` that would fit it.
     Raises :class:`~eccsim.errors.InputError` (or ``ModuleError`` / ``LimitError``) naming the
     parameter and the bound for impossible requests."""
     prob = make_problem(module, objectives, prefer, n=n, k=k)
     seed = require_int("seed", seed, 0)
     iterations = require_int("iterations", iterations, 1, hint=" (annealing steps per restart)")
+    if iterations > MAX_ITERATIONS:
+        raise LimitError(f"iterations={iterations:,} (--iterations): at most {MAX_ITERATIONS:,} "
+                         "annealing steps per restart")  # fmt: skip
     if restarts is not None:
         restarts = require_int("restarts", restarts, 1)
     if time_budget is not None:
@@ -219,13 +269,12 @@ def design_code(
         raise InputError(f"progress={progress!r} must be True, False or None (automatic)")
     base_code = check_base(base, prob) if base is not None else None
     st = _State(prob)
-    cool = max(1, int(iterations * (1 - POLISH)))
-    temps_all = np.full(iterations, POLISH_T)
-    temps_all[:cool] = t_start * (t_end / t_start) ** (np.arange(cool) / max(cool - 1, 1))
+    sched = _Schedule(iterations, t_start, t_end, polish_temperature(prob))
     t0 = time.perf_counter()
     deadline = None if time_budget is None else t0 + time_budget
     bar = _progress(progress, time_budget, restarts)
     best_cols, best_e, best_i, history, done = None, np.inf, -1, [], 0
+    piece = FIRST_PIECE  # steps per kernel call: sized to take about PIECE_SECONDS
     try:
         for i in itertools.count():
             init_rng = None if i == 0 else np.random.default_rng(_seed_of(seed, i, 0))
@@ -235,27 +284,40 @@ def design_code(
             out = cols.copy()
             e_best = np.inf
             finished = True
+            r_t0, timed_t, timed_steps = time.perf_counter(), 0.0, 0
             for c, lo in enumerate(range(0, iterations, CHUNK)):
-                if deadline is not None and time.perf_counter() > deadline and done > 0:
-                    finished = False
-                    break
-                temps = temps_all[lo : lo + CHUNK]
-                rnd = np.random.default_rng(_seed_of(seed, i, 1 + c)).random((temps.size, 4))
-                e = O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart, st.cbits,
-                             prob.kinds, prob.params, prob.r, prob.weights, temps, rnd, out,
-                             st.work, st.bitwork, st.terms)  # fmt: skip
-                if e < e_best:
-                    e_best = e
-                    r_best = out.copy()
+                hi = min(lo + CHUNK, iterations)
+                # the chunk's random numbers, whatever the pieces the kernel is called on
+                rnd = np.random.default_rng(_seed_of(seed, i, 1 + c)).random((hi - lo, 4))
+                a = lo
+                while a < hi:
+                    if deadline is not None and time.perf_counter() > deadline:
+                        finished = False
+                        break
+                    b = min(a + piece, hi)
+                    tp = time.perf_counter()
+                    e = O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart,
+                                 st.cbits, prob.kinds, prob.params, prob.r, prob.weights,
+                                 sched.temps(a, b), rnd[a - lo : b - lo], out, st.work,
+                                 st.bitwork, st.terms)  # fmt: skip
+                    dt = time.perf_counter() - tp
+                    if a > 0 or i > 0:  # the first call may include numba's compile
+                        timed_t, timed_steps = timed_t + dt, timed_steps + (b - a)
+                    piece = int(min(CHUNK, max(16, (b - a) * PIECE_SECONDS / max(dt, 1e-9))))
+                    if e < e_best:  # strict: the earliest best state, as one call would keep
+                        e_best = e
+                        r_best = out.copy()
+                    a = b
                 if bar is not None:
-                    at = (
-                        time.perf_counter() - t0
-                        if time_budget
-                        else done + (lo + CHUNK) / iterations
-                    )
+                    at = time.perf_counter() - t0 if time_budget else done + a / iterations
                     bar.n = min(at, bar.total)
                     bar.set_postfix_str(f"restart {i}, best silent {int(min(best_e, e_best))}")
+                if not finished:
+                    break
             if not finished:
+                if done == 0:
+                    raise _too_slow(time_budget, iterations, a,
+                                    time.perf_counter() - r_t0, timed_t, timed_steps)  # fmt: skip
                 break
             done += 1
             history.append(int(e_best))
