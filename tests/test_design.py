@@ -348,3 +348,43 @@ def test_the_descent_never_takes_a_step_up_in_the_last_preference():
         step = prob.weights[2]
         assert np.exp(-step / polish_temperature(prob)) < 1e-300
     assert polish_temperature(make_problem("x8-ecc-dimm", "chip", ())) == 1e-12
+
+
+@pytest.mark.parametrize("bad", ["my code", "a\nb", "tab\tx", "a=b", "a#b", "x" * 101, ""])
+def test_a_name_the_code_file_cannot_hold_is_refused_before_the_search(bad):
+    """`--name "my code"` wrote `name=my code` into the directive: the file did not load."""
+    t = time.perf_counter()
+    with pytest.raises(InputError, match=r"\(--name\): a code name is one token of 1\.\.100 "):
+        design_code("x4-ecc-dimm", restarts=1, iterations=10**6, time_budget=None, name=bad)
+    assert time.perf_counter() - t < 2  # no search ran
+
+
+def test_catalogue_names_are_refused_and_the_comparison_keeps_every_row(tmp_path):
+    """`--name hsiao-secded`: the catalogue code's row replaced the found code's."""
+    from eccsim.design.report import format_comparison
+
+    with pytest.raises(InputError, match=r"name='hsiao-secded' \(--name\) is a catalogue code"):
+        design_code("x8-ecc-dimm", restarts=1, iterations=10, time_budget=None,
+                    name="hsiao-secded")  # fmt: skip
+    # the shipped found codes' documented commands name them
+    assert design_code("x8-ecc-dimm", restarts=1, iterations=10, time_budget=None,
+                       name="design-secded-x8").code.name == "design-secded-x8"  # fmt: skip
+    ham = eccsim.get_code("hamming-secded")
+    twin = code_from_columns(ham.columns, ham.r, name="hsiao-secded")
+    text = format_comparison([twin, eccsim.get_code("hsiao-secded")], get_module("x8-ecc-dimm"),
+                             pairs=False)  # fmt: skip
+    chip = text.split("\nchip\n")[1]
+    assert "hsiao-secded (found)" in chip and "hsiao-secded (#2)" in chip
+    # a layout's name with a space no longer makes the default name unloadable
+    lay = ChipLayout("my layout", 13, 8, SMALL.chips)
+    res = design_code(lay, "chip", restarts=1, iterations=100, time_budget=None)
+    assert res.code.name == "design-my-layout"
+    assert load_code(write_code_file(res.code, tmp_path / "m.txt")) == res.code
+
+
+def test_cli_refuses_a_bad_name_before_searching(tmp_path):
+    out = tmp_path / "x.txt"
+    r = eccsim_cli("design", "--module", "x4-ecc-dimm", "--restarts", "1", "--name", "my code",
+                   "-o", str(out), "-q")  # fmt: skip
+    assert r.returncode == 2 and "--name" in r.stderr and "without spaces" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()

@@ -13,11 +13,15 @@ exist for SEC-DED exactly up to the general bound: ``k <= 2**(r-1) - r``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from math import comb
 
 import numpy as np
 
+from ..codes import code_names
+from ..codes.catalogue import DESIGN_COMMANDS
+from ..codes.linear import MAX_NAME_CHARS
 from ..errors import InputError, LimitError, ModuleError
 from ..module import ModuleGeometry, get_module
 from ..validate import is_int, require_int, suggest
@@ -68,6 +72,33 @@ class ChipLayout:
             raise LimitError(f"layout {self.name!r}: a chip stores {big} bits of a codeword; the "
                              f"search walks every chip pattern, at most {MAX_CHIP_BITS} bits")  # fmt: skip
         return self
+
+
+_NAME_BAD = re.compile(r"[\s=#]")
+
+
+def check_design_name(name, layout_name: str = "") -> str:
+    """The found code's name, checked before the search: it is written into a code file's
+    ``# eccsim: name=...`` directive, so one token of 1..MAX_NAME_CHARS printable characters
+    without whitespace, ``=`` or ``#``; and not a catalogue code's name (that code would be
+    shadowed), except the shipped found codes, whose documented commands name them. ``None``:
+    ``design-LAYOUT`` (any such character of the layout's name made ``-``)."""
+    if name is None:
+        return _NAME_BAD.sub("-", f"design-{layout_name}")[:MAX_NAME_CHARS]
+    if not isinstance(name, str):
+        raise InputError(f"name={name!r} (--name) must be a string")
+    if not name or len(name) > MAX_NAME_CHARS or not name.isprintable() or _NAME_BAD.search(name):
+        raise InputError(
+            f"name={name[: MAX_NAME_CHARS + 20]!r} (--name): a code name is one token of "
+            f"1..{MAX_NAME_CHARS} printable characters without spaces, '=' or '#' (it is "
+            "written as name=... in the code file's '# eccsim:' line)"
+        )
+    if name in code_names() and name not in DESIGN_COMMANDS:
+        raise InputError(
+            f"name={name!r} (--name) is a catalogue code's name; choose another (the found code "
+            "would be shadowed by the catalogue's in the comparison and in --codes)"
+        )
+    return name
 
 
 def secded_bound(r: int) -> int:

@@ -49,14 +49,24 @@ def fault_rows(code, geom, objectives=(), max_bits: int = 4, pairs: bool = True)
 
 
 def format_comparison(codes, geom, objectives=(), max_bits: int = 4, pairs: bool = True) -> str:
-    """One block per fault model, one row per code (the found one first)."""
-    table = {c.name: fault_rows(c, geom, objectives, max_bits, pairs) for c in codes}
-    faults = list(next(iter(table.values())))
-    width = max(18, *(len(c.name) + 1 for c in codes))
+    """One block per fault model, one row per code (the found one first), rows kept by position:
+    a code named like another keeps its row (the first ``(found)``, later ones numbered)."""
+    codes = list(codes)
+    table = [fault_rows(c, geom, objectives, max_bits, pairs) for c in codes]
+    names = [c.name for c in codes]
+    labels = []
+    for i, nm in enumerate(names):
+        if names.count(nm) == 1:
+            labels.append(nm)
+        else:
+            labels.append(f"{nm} (found)" if i == 0 else f"{nm} (#{i + 1})")
+    faults = list(table[0])
+    width = max(18, *(len(x) + 1 for x in labels))
     out = [f"exact outcomes per codeword on {geom.name} (every pattern of each fault model)"]
     for f in faults:
         out.append(f"\n{f}")
-        out.append(format_counts([(nm, rows[f]) for nm, rows in table.items()], "code", width))
+        out.append(format_counts([(lb, rows[f]) for lb, rows in zip(labels, table, strict=True)],
+                                 "code", width))  # fmt: skip
     return "\n".join(out)
 
 

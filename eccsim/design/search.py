@@ -34,7 +34,7 @@ from ..errors import InputError, LimitError
 from ..module import ModuleGeometry
 from ..validate import require_int, require_number
 from . import _objective as O
-from .problem import ChipLayout, Problem, make_problem
+from .problem import ChipLayout, Problem, check_design_name, make_problem
 
 CHUNK = 8192  #: annealing steps per random-number draw (chunk c of restart i: its own seed)
 FIRST_PIECE = 64  #: steps of the first kernel call; later calls take about PIECE_SECONDS
@@ -248,6 +248,7 @@ def design_code(
     Raises :class:`~eccsim.errors.InputError` (or ``ModuleError`` / ``LimitError``) naming the
     parameter and the bound for impossible requests."""
     prob = make_problem(module, objectives, prefer, n=n, k=k)
+    name = check_design_name(name, prob.layout.name)
     seed = require_int("seed", seed, 0)
     iterations = require_int("iterations", iterations, 1, hint=" (annealing steps per restart)")
     if iterations > MAX_ITERATIONS:
@@ -332,7 +333,7 @@ def design_code(
             bar.close()
     seconds = time.perf_counter() - t0
     terms = st.terms_of(best_cols)
-    code = code_from_columns(best_cols, prob.r, name=name or f"design-{prob.layout.name}",
+    code = code_from_columns(best_cols, prob.r, name=name,
                              summary=f"SEC-DED found by eccsim design for {prob.layout.name} "
                              f"({', '.join(prob.objectives)}; seed {seed})")  # fmt: skip
     silent = {o: int(terms[4 + j]) for j, o in enumerate(prob.objectives)}
