@@ -176,6 +176,8 @@ def cmd_inject(args) -> int:
 
 
 def cmd_design(args) -> int:
+    import shlex
+
     from .codes import get_code
     from .design import design_code
     from .design.report import comparable_codes, format_comparison, write_code_file
@@ -199,7 +201,7 @@ def cmd_design(args) -> int:
         time_budget=args.time if args.time is not None or args.restarts else 60.0,
         iterations=args.iterations, name=args.name, progress=False if args.quiet else None,
     )  # fmt: skip
-    command = "eccsim " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["design"] else ""
+    command = "eccsim " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["design"] else ""
     write_code_file(res.code, out, command, res.summary())
     print(res.summary())
     print(f"code file: {out} (reproduce with --seed {res.seed} --restarts {res.restarts} "

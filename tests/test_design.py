@@ -388,3 +388,26 @@ def test_cli_refuses_a_bad_name_before_searching(tmp_path):
                    "-o", str(out), "-q")  # fmt: skip
     assert r.returncode == 2 and "--name" in r.stderr and "without spaces" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_the_comments_of_a_code_file_cannot_break_it(tmp_path):
+    """The command went in raw: `--objective $'chip\n'` ended the comment line and the file did
+    not load; a line reading "eccsim: ..." became a directive."""
+    code = eccsim.get_code("design-s4ed-x4")
+    for cmd, note in [("eccsim design --objective 'chip\n'", ""),
+                      ("x\n# eccsim: n=3 k=1", "a\rb\x0bc\x85d\u2028eccsim: k=5\n eccsim: r=2")]:  # fmt: skip
+        text = code_file_text(code, cmd, note)
+        assert all(line.startswith("# ") or line.startswith("0x") for line in text.splitlines())
+        (tmp_path / "c.txt").write_text(text)
+        assert load_code(tmp_path / "c.txt") == code
+
+
+def test_cli_quotes_the_command_in_the_code_file(tmp_path):
+    out = tmp_path / "a b.txt"
+    r = eccsim_cli("design", "--module", "x4-ecc-dimm", "--objective", "chip\n", "--restarts",
+                   "1", "--iterations", "2000", "--no-pairs", "-q", "-o", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert load_code(out).name == "design-x4-ecc-dimm"
+    text = out.read_text()
+    assert "# found with: eccsim design --module x4-ecc-dimm --objective 'chip\n# '" in text
+    assert f"-o '{out}'" in text

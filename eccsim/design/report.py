@@ -70,14 +70,23 @@ def format_comparison(codes, geom, objectives=(), max_bits: int = 4, pairs: bool
     return "\n".join(out)
 
 
+def _comment(text: str) -> list[str]:
+    """``text`` as comment lines: every line (split wherever Python sees a line break) starts
+    with ``# ``, and one whose text starts ``eccsim:`` with ``# > `` (it is not a directive)."""
+    out = []
+    for line in str(text).splitlines() or [""]:
+        out.append(f"# > {line}" if line.strip()[:7].lower() == "eccsim:" else f"# {line}")
+    return out
+
+
 def code_file_text(code, command: str = "", note: str = "") -> str:
     """A text code file: a directive with the size and name, then one hex mask per check bit
     (check bit j = parity of data AND mask j; check bits after the data bits)."""
-    head = [f"# {code.name}: {code.summary}" if code.summary else f"# {code.name}"]
+    head = _comment(f"{code.name}: {code.summary}" if code.summary else code.name)
     if command:
-        head.append(f"# found with: {command}")
+        head += _comment(f"found with: {command}")
     if note:
-        head.extend(f"# {line}" for line in note.splitlines())
+        head += _comment(note)
     head.append(f"# eccsim: n={code.n} k={code.k} r={code.r} name={code.name} decoder=sec")
     digits = (code.k + 3) // 4
     masks = []
