@@ -186,8 +186,11 @@ def cmd_design(args) -> int:
     from .safeio import check_output_path
 
     out = check_output_path(args.out, what="--out", folder=False, error=ResultsError)
-    if out.exists() and not args.force:
+    if (out.exists() or out.is_symlink()) and not args.force:
         raise ResultsError(f"--out {str(out)!r} exists; choose another file or add --force")
+    if not out.parent.is_dir():  # checked before the search, not when its result is written
+        raise ResultsError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist; "
+                           "create it or name a file in an existing folder")  # fmt: skip
     base = get_code(args.base) if args.base else None
     module = args.module
     if module is None:
@@ -202,7 +205,19 @@ def cmd_design(args) -> int:
         iterations=args.iterations, name=args.name, progress=False if args.quiet else None,
     )  # fmt: skip
     command = "eccsim " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["design"] else ""
-    write_code_file(res.code, out, command, res.summary())
+    try:  # without --force, never over a file that appeared during the search
+        write_code_file(res.code, out, command, res.summary(), replace=args.force)
+    except FileExistsError:
+        print(res.summary())
+        raise ResultsError(
+            f"--out {str(out)!r} appeared while the search ran and was kept; the found code was "
+            f"not written — rerun with another --out (--seed {res.seed} --restarts "
+            f"{res.restarts} --iterations {res.iterations} reproduce it) or add --force"
+        ) from None
+    except OSError as exc:
+        print(res.summary())
+        raise ResultsError(f"--out {str(out)!r} could not be written ({exc.strerror or exc}); "
+                           "the found code is summarised above") from None  # fmt: skip
     print(res.summary())
     print(f"code file: {out} (reproduce with --seed {res.seed} --restarts {res.restarts} "
           f"--iterations {res.iterations} and no --time)")  # fmt: skip

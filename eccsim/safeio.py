@@ -9,7 +9,8 @@ names the file.
 Writing: :func:`atomic_open` / :func:`atomic_write_text` / :func:`atomic_save_figure`
 create an exclusive, unpredictably named temporary file in the target folder (``mkstemp``:
 ``O_CREAT | O_EXCL``, never following a symlink), fsync it and ``os.replace`` it over the
-target, so readers see the old file or the new one. :class:`FolderLock` keeps two runs off
+target, so readers see the old file or the new one (``replace=False``: hard-linked into
+place, never over an existing name). :class:`FolderLock` keeps two runs off
 one results folder; the kernel drops the lock when its holder dies, however it dies.
 """
 
@@ -238,10 +239,15 @@ def _check_output_path(p: Path, what: str, folder: bool, error: type[EccsimError
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "wb"):
+def atomic_open(path: str | Path, mode: str = "wb", *, replace: bool = True):
     """Open a fresh temporary file beside ``path`` for writing; on a clean exit it is flushed,
     fsynced, given ordinary permissions and renamed over ``path``; on any error (Ctrl-C
-    included) it is removed and ``path`` is left as it was."""
+    included) it is removed and ``path`` is left as it was.
+
+    ``replace=False``: never over an existing ``path`` (a file, a folder or a symbolic link,
+    which is not followed) — the complete temporary is hard-linked to ``path`` (``link``
+    fails if the name exists, even if it appeared a moment ago), then its own name removed;
+    :class:`FileExistsError` if ``path`` exists."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -253,16 +259,22 @@ def atomic_open(path: str | Path, mode: str = "wb"):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; results are ordinary files
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # EEXIST whatever is at path (a link there is not followed)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_open`)."""
-    with atomic_open(path, "w") as fh:
+def atomic_write_text(path: str | Path, text: str, *, replace: bool = True) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_open`; ``replace=False``:
+    :class:`FileExistsError` rather than over an existing ``path``)."""
+    with atomic_open(path, "w", replace=replace) as fh:
         fh.write(text)
 
 

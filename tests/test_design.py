@@ -411,3 +411,36 @@ def test_cli_quotes_the_command_in_the_code_file(tmp_path):
     text = out.read_text()
     assert "# found with: eccsim design --module x4-ecc-dimm --objective 'chip\n# '" in text
     assert f"-o '{out}'" in text
+
+
+def test_cli_refuses_an_out_file_in_a_missing_folder_before_searching(tmp_path):
+    """-o newdir/x.txt passed the check, the search ran, then the write failed: result lost."""
+    out = tmp_path / "newdir" / "x.txt"
+    t = time.perf_counter()
+    r = eccsim_cli("design", "--module", "x4-ecc-dimm", "--restarts", "1", "--iterations",
+                   "1000000", "-q", "-o", str(out))  # fmt: skip
+    assert r.returncode == 2 and "does not exist" in r.stderr and "newdir" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and time.perf_counter() - t < 20
+
+
+def test_cli_keeps_an_out_file_that_appears_during_the_search(tmp_path, monkeypatch, capsys):
+    """The existence check ran before the search only; os.replace then overwrote a file that
+    appeared meanwhile. Without --force the code is linked into place or not written at all."""
+    import eccsim.design
+    from eccsim.cli import main
+
+    out = tmp_path / "x.txt"
+    real = eccsim.design.design_code
+
+    def racing(*a, **k):
+        out.write_text("someone else's")
+        return real(*a, **k)
+
+    monkeypatch.setattr(eccsim.design, "design_code", racing)
+    argv = ["design", "--module", "x4-ecc-dimm", "--restarts", "1", "--iterations", "100", "-q",
+            "--no-pairs", "-o", str(out)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "appeared while the search ran and was kept" in err and "--seed 0 --restarts 1" in err
+    assert out.read_text() == "someone else's" and [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+    assert main([*argv, "--force"]) == 0 and load_code(out).n == 72

@@ -147,6 +147,30 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_a_no_replace_write_never_overwrites_what_appeared_meanwhile(tmp_path):
+    """replace=False: the complete file is linked into place only if the name is free — a file
+    or a symbolic link (even to nothing) at the name is kept, with no temporary left."""
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / "code.txt"
+    atomic_write_text(target, "first", replace=False)
+    assert target.read_text() == "first" and target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert target.stat().st_nlink == 1
+    with pytest.raises(FileExistsError):
+        atomic_write_text(target, "second", replace=False)
+    assert target.read_text() == "first"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "to-victim.txt").symlink_to(victim)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "nothing.txt")
+    for name in ("to-victim.txt", "dangling.txt"):
+        with pytest.raises(FileExistsError):
+            atomic_write_text(tmp_path / name, "evil", replace=False)
+    assert victim.read_text() == "precious" and not (tmp_path / "nothing.txt").exists()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["code.txt", "dangling.txt", "to-victim.txt", "victim.txt"]
+
+
 @pytest.mark.parametrize("bad", ["", "   ", None])
 def test_an_empty_output_path_is_refused(bad):
     with pytest.raises(EccsimError, match="empty path"):

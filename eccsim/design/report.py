@@ -98,8 +98,10 @@ def code_file_text(code, command: str = "", note: str = "") -> str:
     return "\n".join([*head, *masks]) + "\n"
 
 
-def write_code_file(code, path: str | Path, command: str = "", note: str = "") -> Path:
-    """Write :func:`code_file_text` to ``path`` (through a temporary, renamed into place)."""
+def write_code_file(code, path: str | Path, command: str = "", note: str = "", *,
+                    replace: bool = True) -> Path:  # fmt: skip
+    """Write :func:`code_file_text` to ``path`` (through a temporary, renamed into place;
+    ``replace=False``: linked into place, :class:`FileExistsError` if ``path`` exists)."""
     p = Path(path)
-    atomic_write_text(p, code_file_text(code, command, note))
+    atomic_write_text(p, code_file_text(code, command, note), replace=replace)
     return p
