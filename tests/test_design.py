@@ -450,3 +450,25 @@ def test_cli_keeps_an_out_file_that_appears_during_the_search(tmp_path, monkeypa
     assert "appeared while the search ran and was kept" in err and "--seed 0 --restarts 1" in err
     assert out.read_text() == "someone else's" and [p.name for p in tmp_path.iterdir()] == ["x.txt"]
     assert main([*argv, "--force"]) == 0 and load_code(out).n == 72
+
+
+def test_the_preferences_count_however_many_patterns_are_silent():
+    """The energy was one float sum: past ~1e6 silent patterns a step of `ones` (2e-10 for a
+    (72,64) code), past ~1e9 one of `rows`, is below the sum's rounding: two states differing
+    only there tied. The
+    annealing now compares states by the integer differences of their terms."""
+    from eccsim.design._objective import _delta
+    from eccsim.design.problem import make_problem
+
+    w = make_problem("x8-ecc-dimm", "chip", ("triples", "rows", "ones")).weights
+    a = np.array([40_000_000_000, 33_000, 3, 500], dtype=np.int64)
+    for term, step in ((1, 4), (2, 1), (3, 1)):
+        b = a.copy()
+        b[term] += step
+        if term > 1:  # rows and ones: the float sums tie
+            assert float(a[0]) + w @ a[1:] == float(b[0]) + w @ b[1:]
+        assert _delta(b, a, w) > 0 > _delta(a, b, w)
+    c = a.copy()
+    c[0] += 1
+    c[1:] = 0
+    assert _delta(c, a, w) > 0  # one silent pattern outweighs every preference

@@ -210,22 +210,31 @@ def evaluate(cols, colset, cstart, cbits, objectives, params, r, terms, work, bi
 
 
 @njit(cache=True)
-def _energy(terms, weights):
-    return terms[0] + weights[0] * terms[1] + weights[1] * terms[2] + weights[2] * terms[3]
+def _delta(a, b, weights):
+    """energy(a) - energy(b) for terms ``a`` and ``b`` (energy: silent total + the weighted
+    secondary terms), from the integer differences of each term: exact in sign (the weights
+    are lexicographic, see :func:`.problem.make_problem`) however large the silent totals —
+    a float sum of each energy loses the secondary terms' steps past about 1e6 silent."""
+    return float(a[0] - b[0]) + (
+        weights[0] * float(a[1] - b[1])
+        + weights[1] * float(a[2] - b[2])
+        + weights[2] * float(a[3] - b[3])
+    )
 
 
 @njit(cache=True)
 def anneal(cols, colset, movable, group, pool, cstart, cbits, objectives, params, r, weights,
-           temps, rnd, best_cols, work, bitwork, terms):  # fmt: skip
+           temps, rnd, best_cols, work, bitwork, terms, cur, best_terms):  # fmt: skip
     """Simulated annealing over ``temps.size`` steps from the state ``cols``/``colset``
-    (updated in place; the best state seen is copied to ``best_cols``). A step either swaps the
-    columns of two movable positions in different groups (chips) or replaces a movable
-    position's column by an unused ``pool`` vector; it is kept by the Metropolis rule at
-    temperature ``temps[i]``. ``rnd``: (steps, 4) uniform numbers in [0, 1) drawn by the caller
-    (seeded). Returns the best energy."""
+    (updated in place; the best state seen — the first of equal ones — is copied to
+    ``best_cols``, its terms to ``best_terms``; ``cur``: scratch like ``terms``). A step either
+    swaps the columns of two movable positions in different groups (chips) or replaces a
+    movable position's column by an unused ``pool`` vector; it is kept by the Metropolis rule
+    at temperature ``temps[i]`` on the energy difference :func:`_delta`. ``rnd``: (steps, 4)
+    uniform numbers in [0, 1) drawn by the caller (seeded). Returns the best silent total."""
     evaluate(cols, colset, cstart, cbits, objectives, params, r, terms, work, bitwork)
-    e = _energy(terms, weights)
-    best = e
+    cur[:] = terms
+    best_terms[:] = terms
     best_cols[:] = cols
     nm = movable.size
     npool = pool.size
@@ -240,9 +249,9 @@ def anneal(cols, colset, movable, group, pool, cstart, cbits, objectives, params
             cols[i] = cols[j]
             cols[j] = ci
             evaluate(cols, colset, cstart, cbits, objectives, params, r, terms, work, bitwork)
-            e2 = _energy(terms, weights)
-            if e2 <= e or rnd[it, 3] < np.exp((e - e2) / T):
-                e = e2
+            d = _delta(terms, cur, weights)
+            if d <= 0 or rnd[it, 3] < np.exp(-d / T):
+                cur[:] = terms
             else:
                 cols[j] = cols[i]
                 cols[i] = ci
@@ -255,14 +264,14 @@ def anneal(cols, colset, movable, group, pool, cstart, cbits, objectives, params
             colset[old] = 0
             colset[v] = 1
             evaluate(cols, colset, cstart, cbits, objectives, params, r, terms, work, bitwork)
-            e2 = _energy(terms, weights)
-            if e2 <= e or rnd[it, 3] < np.exp((e - e2) / T):
-                e = e2
+            d = _delta(terms, cur, weights)
+            if d <= 0 or rnd[it, 3] < np.exp(-d / T):
+                cur[:] = terms
             else:
                 cols[i] = old
                 colset[v] = 0
                 colset[old] = 1
-        if e < best:
-            best = e
+        if _delta(cur, best_terms, weights) < 0:
+            best_terms[:] = cur
             best_cols[:] = cols
-    return best
+    return best_terms[0]

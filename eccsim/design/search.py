@@ -149,6 +149,8 @@ class _State:
         )
         self.bitwork = np.zeros((kmax + 1, 1 << r), dtype=np.int64)
         self.terms = np.zeros(4 + len(prob.objectives), dtype=np.int64)
+        self.cur = np.zeros_like(self.terms)  # the annealing's current and best terms
+        self.best = np.zeros_like(self.terms)
 
     def colset(self, cols: np.ndarray) -> np.ndarray:
         cs = np.zeros(1 << self.prob.r, dtype=np.uint8)
@@ -160,10 +162,6 @@ class _State:
         O.evaluate(cols, self.colset(cols), self.cstart, self.cbits, p.kinds, p.params, p.r,
                    self.terms, self.work, self.bitwork)  # fmt: skip
         return self.terms.copy()
-
-    def energy(self, terms: np.ndarray) -> float:
-        w = self.prob.weights
-        return float(terms[0] + w[0] * terms[1] + w[1] * terms[2] + w[2] * terms[3])
 
 
 def _start_columns(prob: Problem, base: LinearCode | None, rng: np.random.Generator | None,
@@ -274,7 +272,7 @@ def design_code(
     t0 = time.perf_counter()
     deadline = None if time_budget is None else t0 + time_budget
     bar = _progress(progress, time_budget, restarts)
-    best_cols, best_e, best_i, history, done = None, np.inf, -1, [], 0
+    best_cols, best_e, best_i, history, done = None, None, -1, [], 0
     piece = FIRST_PIECE  # steps per kernel call: sized to take about PIECE_SECONDS
     try:
         for i in itertools.count():
@@ -283,7 +281,7 @@ def design_code(
             colset = st.colset(cols)
             r_best = cols.copy()
             out = cols.copy()
-            e_best = np.inf
+            e_best = None  # terms of the restart's best state
             finished = True
             r_t0, timed_t, timed_steps = time.perf_counter(), 0.0, 0
             for c, lo in enumerate(range(0, iterations, CHUNK)):
@@ -297,22 +295,24 @@ def design_code(
                         break
                     b = min(a + piece, hi)
                     tp = time.perf_counter()
-                    e = O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart,
-                                 st.cbits, prob.kinds, prob.params, prob.r, prob.weights,
-                                 sched.temps(a, b), rnd[a - lo : b - lo], out, st.work,
-                                 st.bitwork, st.terms)  # fmt: skip
+                    O.anneal(cols, colset, st.movable, st.group, st.pool, st.cstart, st.cbits,
+                             prob.kinds, prob.params, prob.r, prob.weights, sched.temps(a, b),
+                             rnd[a - lo : b - lo], out, st.work, st.bitwork, st.terms, st.cur,
+                             st.best)  # fmt: skip
                     dt = time.perf_counter() - tp
                     if a > 0 or i > 0:  # the first call may include numba's compile
                         timed_t, timed_steps = timed_t + dt, timed_steps + (b - a)
                     piece = int(min(CHUNK, max(16, (b - a) * PIECE_SECONDS / max(dt, 1e-9))))
-                    if e < e_best:  # strict: the earliest best state, as one call would keep
-                        e_best = e
+                    # strict: the earliest best state, as one call would keep
+                    if e_best is None or O._delta(st.best, e_best, prob.weights) < 0:
+                        e_best = st.best.copy()
                         r_best = out.copy()
                     a = b
-                if bar is not None:
+                if bar is not None and e_best is not None:
                     at = time.perf_counter() - t0 if time_budget else done + a / iterations
                     bar.n = min(at, bar.total)
-                    bar.set_postfix_str(f"restart {i}, best silent {int(min(best_e, e_best))}")
+                    shown = e_best[0] if best_e is None else min(best_e[0], e_best[0])
+                    bar.set_postfix_str(f"restart {i}, best silent {int(shown)}")
                 if not finished:
                     break
             if not finished:
@@ -321,8 +321,8 @@ def design_code(
                                     time.perf_counter() - r_t0, timed_t, timed_steps)  # fmt: skip
                 break
             done += 1
-            history.append(int(e_best))
-            if e_best < best_e:
+            history.append(int(e_best[0]))
+            if best_e is None or O._delta(e_best, best_e, prob.weights) < 0:
                 best_e, best_cols, best_i = e_best, r_best, i
             if restarts is not None and done >= restarts:
                 break
