@@ -336,7 +336,7 @@ def test_a_time_budget_stops_a_slow_first_restart_with_what_would_fit():
     msg = str(e.value)
     assert "\n" not in msg and "time_budget=0.5 s (--time) ran out before restart 0" in msg
     m = re.search(r"of 3,000 steps done, ([0-9.e+-]+) ms a step, so one restart takes about "
-                  r"([0-9,]+) s; give iterations=([0-9,]+) \(--iterations\)", msg)  # fmt: skip
+                  r"([0-9,.]+) s; give iterations=([0-9,]+) \(--iterations\)", msg)  # fmt: skip
     assert m, msg
     per_ms, fit = float(m[1]), int(m[3].replace(",", ""))
     assert 1 <= fit <= 0.8 * 0.5 / (per_ms / 1e3) + 1 and per_ms > 0

@@ -37,7 +37,7 @@ from . import _objective as O
 from .problem import ChipLayout, Problem, check_design_name, make_problem
 
 CHUNK = 8192  #: annealing steps per random-number draw (chunk c of restart i: its own seed)
-FIRST_PIECE = 64  #: steps of the first kernel call; later calls take about PIECE_SECONDS
+FIRST_PIECE = 16  #: steps of the first kernel call; later calls take about PIECE_SECONDS
 PIECE_SECONDS = 0.2  #: the time budget is checked between kernel calls of about this long
 POLISH = 0.15  #: the last 15 % of a restart's steps are a descent (only non-worsening moves)
 POLISH_T = 1e-12  #: ... at this temperature or below: 1/1000 of the smallest secondary step
@@ -74,12 +74,13 @@ def _too_slow(budget, iterations, steps, elapsed, timed_t, timed_steps) -> Limit
     """The error when the time budget ends before restart 0 has finished, with the measured
     time per step, the time one restart would take and iterations that fit the budget."""
     per = timed_t / timed_steps if timed_steps else elapsed / max(steps, 1)
-    fit = max(1, int(0.8 * budget / per))
+    fixed = max(0.0, elapsed - per * steps)  # set-up and compiling, not steps
+    fit = max(1, int(0.8 * max(budget - fixed, 0.1 * budget) / per))
     return LimitError(
         f"time_budget={budget:g} s (--time) ran out before restart 0 finished: {steps:,} of "
         f"{iterations:,} steps done, {per * 1e3:.3g} ms a step, so one restart takes about "
-        f"{iterations * per:,.0f} s; give iterations={fit:,} (--iterations) or a budget over "
-        f"{iterations * per * 1.2:,.0f} s"
+        f"{iterations * per:,.1f} s; give iterations={fit:,} (--iterations) or a budget over "
+        f"{(iterations * per + fixed) * 1.2:,.1f} s"
     )
 
 
@@ -283,7 +284,7 @@ def design_code(
             out = cols.copy()
             e_best = None  # terms of the restart's best state
             finished = True
-            r_t0, timed_t, timed_steps = time.perf_counter(), 0.0, 0
+            timed_t, timed_steps = 0.0, 0
             for c, lo in enumerate(range(0, iterations, CHUNK)):
                 hi = min(lo + CHUNK, iterations)
                 # the chunk's random numbers, whatever the pieces the kernel is called on
@@ -302,7 +303,7 @@ def design_code(
                     dt = time.perf_counter() - tp
                     if a > 0 or i > 0:  # the first call may include numba's compile
                         timed_t, timed_steps = timed_t + dt, timed_steps + (b - a)
-                    piece = int(min(CHUNK, max(16, (b - a) * PIECE_SECONDS / max(dt, 1e-9))))
+                    piece = int(min(CHUNK, max(1, (b - a) * PIECE_SECONDS / max(dt, 1e-9))))
                     # strict: the earliest best state, as one call would keep
                     if e_best is None or O._delta(st.best, e_best, prob.weights) < 0:
                         e_best = st.best.copy()
@@ -317,8 +318,8 @@ def design_code(
                     break
             if not finished:
                 if done == 0:
-                    raise _too_slow(time_budget, iterations, a,
-                                    time.perf_counter() - r_t0, timed_t, timed_steps)  # fmt: skip
+                    raise _too_slow(time_budget, iterations, a, time.perf_counter() - t0,
+                                    timed_t, timed_steps)  # fmt: skip
                 break
             done += 1
             history.append(int(e_best[0]))
