@@ -332,8 +332,10 @@ def test_the_lifetime_cli_on_a_local_cluster_writes_the_table_of_one_process(tmp
     )
 
 
-@pytest.mark.slow
-def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(tmp_path, one_process):
+@pytest.fixture
+def dask_commands(tmp_path):
+    """A cluster started as the README says: ``dask scheduler`` and ``dask worker
+    --nworkers 2 --nthreads 1``; yields (scheduler address, scheduler process)."""
     import json
     import shutil
 
@@ -346,15 +348,13 @@ def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(tmp_p
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while not sf.exists() and time.monotonic() < deadline:
+        while not sf.exists():
+            assert time.monotonic() < deadline, "dask scheduler did not start"
             time.sleep(0.1)
         procs.append(subprocess.Popen([dask_cmd, "worker", "--scheduler-file", str(sf),
                                        "--nworkers", "2", "--nthreads", "1"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
-        address = json.loads(sf.read_text())["address"]
-        r = cli("campaign", *OPTS, "--dask", address, "--out", tmp_path / "res")
-        assert r.returncode == 0, r.stderr
-        assert counts_of(load_results(tmp_path / "res")) == one_process
+        yield json.loads(sf.read_text())["address"], procs[0]
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -363,6 +363,17 @@ def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(tmp_p
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
+
+
+@pytest.mark.slow
+def test_the_readme_commands_dask_scheduler_and_dask_worker_run_a_campaign(
+    tmp_path, one_process, dask_commands
+):
+    address, _ = dask_commands
+    r = cli("campaign", *OPTS, "--dask", address, "--out", tmp_path / "res")
+    assert r.returncode == 0, r.stderr
+    assert counts_of(load_results(tmp_path / "res")) == one_process
 
 
 def test_ctrl_c_while_the_local_cluster_starts_ends_the_run_in_one_line(tmp_path):
@@ -442,36 +453,16 @@ def test_ctrl_c_after_a_worker_restart_still_ends_the_run_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_scheduler_that_dies_mid_run_is_one_error_and_resume_finishes(tmp_path, one_process):
-    import json
-    import shutil
-
-    dask_cmd = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-    if dask_cmd is None:
-        pytest.skip("the dask command is not installed")
-    sf = tmp_path / "scheduler.json"
-    sched = subprocess.Popen([dask_cmd, "scheduler", "--port", "0", "--dashboard-address", ":0",
-                              "--scheduler-file", str(sf)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    worker = None
-    try:
-        while not sf.exists():
-            time.sleep(0.1)
-        worker = subprocess.Popen([dask_cmd, "worker", "--scheduler-file", str(sf), "--nworkers",
-                                   "2", "--nthreads", "1"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        address = json.loads(sf.read_text())["address"]
-        out = tmp_path / "res"
-        proc = start(out, address, "120000", chunks=3)
-        sched.kill()
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 2, err
-        assert len(err.strip().splitlines()) == 1 and "lost the Dask cluster" in err, err
-    finally:
-        for p in (worker, sched):
-            if p is not None:
-                p.kill()
-                p.wait()
+def test_a_scheduler_that_dies_mid_run_is_one_error_and_resume_finishes(
+    tmp_path, one_process, dask_commands
+):
+    address, scheduler = dask_commands
+    out = tmp_path / "res"
+    proc = start(out, address, "120000", chunks=3)
+    scheduler.kill()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert len(err.strip().splitlines()) == 1 and "lost the Dask cluster" in err, err
     r = cli("campaign", *OPTS, "--out", out, "--resume", "--workers", "1")
     assert r.returncode == 0, r.stderr
     assert counts_of(load_results(out)) == one_process
