@@ -273,6 +273,7 @@ class DaskPool:
         self.inflight: dict = {}  # future -> (job key, chunk)
         self._slots = (0.0, 1)
         self._run_id = os.urandom(6).hex()
+        self._failing_since: float | None = None
 
     def start(self) -> None:
         from ..version import __version__
@@ -326,7 +327,8 @@ class DaskPool:
                 self.client.cancel(futs)
 
     def receive(self):
-        """Replies ready now (waiting for at least one): (0, key, chunk, result)."""
+        """Replies ready now: (0, key, chunk, result) — usually at least one; none when a
+        finished chunk's result was lost with its worker (it is computed again)."""
         from distributed import wait
 
         if not self.inflight:
@@ -355,14 +357,20 @@ class DaskPool:
                     f"every Dask worker of {describe_target(self.dask)} left and none came back "
                     f"within {WORKERS_TIMEOUT_S:g} s; {_RESUME}"
                 )
-        finished = [f for f in done if f.status == "finished"]
         for f in done:
-            if f.status != "finished":
-                self._fail(f)
+            if f.status not in ("finished", "pending", "lost"):
+                self._fail(f)  # error or cancelled
+        # "lost": its result died with a worker after it finished; Dask computes it again
+        finished = [f for f in done if f.status == "finished"]
         try:
             values = self.client.gather(finished)
         except Exception as exc:
-            raise self._lost(exc) from None
+            since = self._failing_since = self._failing_since or time.monotonic()
+            if self.client.status != "running" or time.monotonic() - since > WORKERS_TIMEOUT_S:
+                raise self._lost(exc) from None
+            time.sleep(0.1)  # a result went with its worker between wait and gather: again
+            return []
+        self._failing_since = None
         out = []
         for f, v in zip(finished, values, strict=True):
             key, chunk = self.inflight.pop(f)
