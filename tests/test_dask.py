@@ -466,3 +466,54 @@ def test_a_scheduler_that_dies_mid_run_is_one_error_and_resume_finishes(
     r = cli("campaign", *OPTS, "--out", out, "--resume", "--workers", "1")
     assert r.returncode == 0, r.stderr
     assert counts_of(load_results(out)) == one_process
+
+
+class _Fut:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def release(self) -> None:
+        pass
+
+
+class _Client:
+    def __init__(self, status="running", gather=None) -> None:
+        self.status, self._gather = status, gather
+
+    def as_current(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def gather(self, futs):
+        if self._gather is not None:
+            raise self._gather
+        return [f"value of {id(f)}" for f in futs]
+
+
+def _pool_with(client, futures, monkeypatch):
+    pool = dask_cluster.DaskPool("local:1", ctx=None)
+    pool.client = client
+    pool.inflight = {f: ("job", i) for i, f in enumerate(futures)}
+    monkeypatch.setattr(distributed, "wait", lambda fs, **kw: (set(fs), set()))
+    return pool
+
+
+def test_a_result_lost_with_its_worker_is_waited_for_again_not_a_lost_cluster(monkeypatch):
+    done, lost = _Fut("finished"), _Fut("lost")
+    pool = _pool_with(_Client(), [done, lost], monkeypatch)
+    got = pool.receive()
+    assert [(k, c) for _, k, c, _ in got] == [("job", 0)]
+    assert list(pool.inflight) == [lost]  # Dask computes it again; the next receive gets it
+
+
+def test_a_gather_that_fails_while_the_client_runs_is_retried_then_one_error(monkeypatch):
+    fut = _Fut("finished")
+    pool = _pool_with(_Client(gather=OSError("worker gone")), [fut], monkeypatch)
+    assert pool.receive() == [] and list(pool.inflight) == [fut]
+    monkeypatch.setattr(dask_cluster, "WORKERS_TIMEOUT_S", 0.0)
+    with pytest.raises(CampaignError, match="lost the Dask cluster"):
+        pool.receive()
+    pool = _pool_with(_Client(status="closed", gather=OSError("gone")), [fut], monkeypatch)
+    with pytest.raises(CampaignError, match="lost the Dask cluster"):
+        pool.receive()
