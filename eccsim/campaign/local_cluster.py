@@ -1,7 +1,7 @@
 """A private Dask LocalCluster for one run, in a process of its own session.
 
-``python -m eccsim.campaign.local_cluster N OWNER_PID`` starts N single-threaded worker processes and a
-scheduler, prints the scheduler's address on one line, and runs until its standard input is
+``python -m eccsim.campaign.local_cluster N OWNER_PID`` starts N single-threaded worker
+processes and a scheduler, prints the scheduler's address on one line, and runs until its standard input is
 closed (the run is over, or the process that started it died); then it closes the cluster.
 
 Why a process of its own: a terminal's Ctrl-C goes to the whole foreground process group. In
@@ -12,28 +12,14 @@ see it; the run that owns them handles it and closes the cluster. They die with 
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
 
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - exotic libc
-            pass
-
-
 def main(argv: list[str]) -> int:
-    import os
+    from .runner import _die_with_parent  # the campaign workers' own: SIGINT ignored, PDEATHSIG
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
     n, owner = int(argv[0]), int(argv[1])
-    if os.getppid() != owner:  # the owner died before PDEATHSIG was set
-        return 1
+    _die_with_parent(owner)  # exits at once if the owner already died
     from distributed import LocalCluster
 
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
