@@ -590,19 +590,21 @@ def _run_pooled(ctx, todo: list[Job], states: dict, pool, checkpoint, bar) -> No
     by_key = {r.job.key: r for r in run}
     live = list(run)
     while True:
+        changed = False
         for r in live:
             stopped = False
             while r.st.chunks_done in r.waiting and not stopped:
                 got = r.waiting.pop(r.st.chunks_done)
                 stopped = _absorb(r.st, got, r.job, r.stop, spec, bar, r.level)
+                changed = True
             if r.started is not None:
                 r.st.wall_s = r.wall0 + time.perf_counter() - r.started
             if stopped or r.st.chunks_done >= r.job.nchunks:
-                r.st.finished = True
+                r.st.finished = changed = True
                 r.waiting.clear()
                 if stopped and hasattr(pool, "discard"):
                     pool.discard(r.job.key)  # its chunks still in flight are not needed
-        if any(r.started is not None for r in live) or any(r.st.finished for r in live):
+        if changed:
             checkpoint()
         live = [r for r in live if not r.st.finished]
         if not live:
